@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { VariablesSchema } from './variables.js';
+
+/** Request bodies of the Agent API, as the client sends them and the emulator checks them. */
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const StartSessionRequestSchema = z.object({
+  externalSessionKey: z.string().regex(uuid, 'externalSessionKey must be a UUID'),
+  instanceConfig: z.object({ endpoint: z.url({ protocol: /^https?$/ }) }),
+  tz: z.string().nullable().optional(),
+  variables: VariablesSchema.optional(),
+  featureSupport: z.enum(['Sync', 'Streaming']).optional(),
+  streamingCapabilities: z.object({ chunkTypes: z.array(z.literal('Text')) }).optional(),
+  bypassUser: z.boolean().optional(),
+});
+export type StartSessionRequest = z.infer<typeof StartSessionRequestSchema>;
+
+const sequenceId = z.number().int().nonnegative();
+
+export const TextMessageSchema = z.object({
+  type: z.literal('Text'),
+  sequenceId,
+  text: z.string(),
+  inReplyToMessageId: z.string().optional(),
+});
+export const ReplyMessageSchema = z.object({
+  type: z.literal('Reply'),
+  sequenceId,
+  inReplyToMessageId: z.string().optional(),
+  reply: z.array(z.unknown()),
+});
+export const CancelMessageSchema = z.object({
+  type: z.literal('Cancel'),
+  sequenceId,
+  inReplyToMessageId: z.string().optional(),
+});
+export const TransferFailedMessageSchema = z.object({
+  type: z.literal('TransferFailed'),
+  sequenceId,
+  inReplyToMessageId: z.string().optional(),
+  reason: z.enum(['NoAgentAvailable', 'Error']),
+  description: z.string().optional(),
+});
+export const TransferSucceededMessageSchema = z.object({
+  type: z.literal('TransferSucceeded'),
+  sequenceId,
+  inReplyToMessageId: z.string().optional(),
+});
+
+/** `AbstractRequestMessage`: what the user says, discriminated by `type`. */
+export const RequestMessageSchema = z.discriminatedUnion('type', [
+  TextMessageSchema,
+  ReplyMessageSchema,
+  CancelMessageSchema,
+  TransferFailedMessageSchema,
+  TransferSucceededMessageSchema,
+]);
+export type RequestMessage = z.infer<typeof RequestMessageSchema>;
+export type TextMessage = z.infer<typeof TextMessageSchema>;
+
+export const SendMessageRequestSchema = z.object({
+  message: RequestMessageSchema,
+  variables: VariablesSchema.optional(),
+});
+export type SendMessageRequest = z.infer<typeof SendMessageRequestSchema>;
+
+/** Values of the `x-session-end-reason` header of `DELETE /sessions/{id}`. */
+export const EndReasonSchema = z.enum(['UserRequest', 'Transfer', 'Expiration', 'Error', 'Other']);
+export type EndReason = z.infer<typeof EndReasonSchema>;
+
+export const FeedbackRequestSchema = z.object({
+  feedbackId: z.string().min(1),
+  feedback: z.enum(['GOOD', 'BAD']),
+  text: z.string().optional(),
+  details: z
+    .record(z.string(), z.unknown())
+    .refine((d) => Object.keys(d).length <= 10, 'details holds at most 10 properties')
+    .optional(),
+});
+export type FeedbackRequest = z.infer<typeof FeedbackRequestSchema>;
+
+/** Form body of `POST /services/oauth2/token` (client credentials). */
+export const TokenRequestSchema = z.object({
+  grant_type: z.literal('client_credentials'),
+  client_id: z.string().min(1),
+  client_secret: z.string().min(1),
+});
+export type TokenRequest = z.infer<typeof TokenRequestSchema>;
+
+/** A BotDefinition id: 15 or 18 characters with the prefix `0Xx`. */
+export const AGENT_ID_PATTERN = /^0Xx[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$/;
+
+export function isAgentId(value: unknown): value is string {
+  return typeof value === 'string' && AGENT_ID_PATTERN.test(value);
+}
