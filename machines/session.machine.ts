@@ -1,0 +1,665 @@
+/**
+ * The session lifecycle as an XState v5 statechart.
+ *
+ * Pure: no HTTP, no Node APIs. The named actors here are placeholders that fail loudly; the client
+ * supplies the real ones (over HTTP) with `sessionMachine.provide({ actors })`. Every guard,
+ * action, actor and delay is named in `setup`, so the chart can be drawn, inspected and walked by
+ * `@xstate/graph`. See docs/lifecycle.md for the why of each transition.
+ */
+import { and, assign, emit, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import type { EndReason, ResponseMessage } from '../src/api/index.js';
+import type {
+  AuthorizeInput,
+  AuthorizeOutput,
+  EndSessionInput,
+  EndSessionOutput,
+  ErrorCode,
+  ErrorInfo,
+  IdleDeadlineInput,
+  InFlightTurn,
+  SendMessageInput,
+  SendMessageOutput,
+  SessionContext,
+  SessionEmitted,
+  SessionEvent,
+  SessionInput,
+  SessionOutcome,
+  StartSessionInput,
+  StartSessionOutput,
+  TopLevelState,
+} from './session.types.js';
+
+/** Defaults of the machine's policy knobs. */
+export const SESSION_DEFAULTS = {
+  maxQueue: 100,
+  maxRestarts: 3,
+  expiryPolicy: 'restart',
+  bypassUser: true,
+} as const;
+
+/** Version of the persisted context shape. Bump it whenever a state or a context field changes. */
+export const SESSION_SCHEMA_VERSION = 1;
+
+function notProvided(name: string): never {
+  throw new Error(`session machine: actor '${name}' was not provided`);
+}
+
+/** Reads the error of an `xstate.error.actor.*` event as JSON, whatever was thrown. */
+export function errorInfoOf(event: unknown): ErrorInfo {
+  const error = (event as { error?: unknown }).error;
+  if (error && typeof error === 'object') {
+    const e = error as {
+      toJSON?: () => unknown;
+      code?: unknown;
+      name?: unknown;
+      message?: unknown;
+    };
+    if (typeof e.toJSON === 'function' && typeof e.code === 'string')
+      return e.toJSON() as ErrorInfo;
+    if (typeof e.code === 'string' && typeof e.message === 'string') {
+      return {
+        name: typeof e.name === 'string' ? e.name : 'Error',
+        code: e.code as ErrorCode,
+        message: e.message,
+      };
+    }
+    if (typeof e.message === 'string')
+      return { name: 'Error', code: 'internal', message: e.message };
+  }
+  return { name: 'Error', code: 'internal', message: String(error) };
+}
+
+function errorCodeOf(event: unknown): ErrorCode {
+  return errorInfoOf(event).code;
+}
+
+function outputOf<T>(event: unknown): T {
+  return (event as { output: T }).output;
+}
+
+const FATAL_CODES: ReadonlySet<ErrorCode> = new Set([
+  'authentication',
+  'permission_denied',
+  'not_found',
+  'bad_request',
+  'unprocessable',
+  'internal',
+]);
+
+function sessionEndedIn(messages: readonly ResponseMessage[]): string | undefined {
+  for (const m of messages) if (m.type === 'SessionEnded') return String(m['reason'] ?? 'Unknown');
+  return undefined;
+}
+
+function questionIn(messages: readonly ResponseMessage[]): string | null {
+  let id: string | null = null;
+  for (const m of messages) {
+    if ((m.type === 'Inquire' || m.type === 'Confirm') && typeof m.id === 'string') id = m.id;
+  }
+  return id;
+}
+
+const closedError = (message: string): ErrorInfo => ({
+  name: 'SessionClosedError',
+  code: 'session_closed',
+  message,
+});
+
+export const sessionMachine = setup({
+  types: {
+    context: {} as SessionContext,
+    events: {} as SessionEvent,
+    input: {} as SessionInput,
+    emitted: {} as SessionEmitted,
+    output: {} as SessionOutcome,
+  },
+  actors: {
+    authorize: fromPromise<AuthorizeOutput, AuthorizeInput>(() => notProvided('authorize')),
+    startSession: fromPromise<StartSessionOutput, StartSessionInput>(() =>
+      notProvided('startSession'),
+    ),
+    sendMessage: fromPromise<SendMessageOutput, SendMessageInput>(() => notProvided('sendMessage')),
+    endSession: fromPromise<EndSessionOutput, EndSessionInput>(() => notProvided('endSession')),
+    /** Sends `IDLE_TIMEOUT` when the deadline passes. The client supplies one on its clock. */
+    idleDeadline: fromCallback<SessionEvent, IdleDeadlineInput>(({ input, sendBack }) => {
+      if (input.deadline === null) return undefined;
+      const timer = setTimeout(
+        () => sendBack({ type: 'IDLE_TIMEOUT' }),
+        Math.max(0, input.deadline - Date.now()),
+      );
+      return () => clearTimeout(timer);
+    }),
+  },
+  guards: {
+    /** Sequence ordering: the reply belongs to the message in flight, on this session. */
+    isCurrentReply: ({ context, event }) => {
+      const out = outputOf<Partial<SendMessageOutput> | undefined>(event);
+      return (
+        context.inFlight !== null &&
+        out !== undefined &&
+        out.sequenceId === context.inFlight.sequenceId &&
+        out.sessionId === context.inFlight.sessionId
+      );
+    },
+    /** Sequence ordering: a floor from outside may only raise the counter. */
+    raisesSequenceFloor: ({ context, event }) =>
+      event.type === 'SEQUENCE.FLOOR' && event.lastSequenceId > context.lastSequenceId,
+    /** 404 expiry: session-not-found, on a session that had started. A wrong-host 404 is not. */
+    isSessionNotFound: ({ context, event }) =>
+      context.sessionId !== null && errorCodeOf(event) === 'session_not_found',
+    /** Errors that no retry or new session can fix: credentials, permissions, configuration. */
+    isFatalError: ({ event }) => FATAL_CODES.has(errorCodeOf(event)),
+    startRepliesEndSession: ({ event }) =>
+      sessionEndedIn(outputOf<StartSessionOutput>(event).messages) !== undefined,
+    replyEndsSession: ({ event }) =>
+      sessionEndedIn(outputOf<SendMessageOutput>(event).messages) !== undefined,
+    hasQueuedTurns: ({ context }) => context.queue.length > 0,
+    hasTurnInFlight: ({ context }) => context.inFlight !== null,
+    queueHasRoom: ({ context }) => context.queue.length < context.maxQueue,
+    canRestart: ({ context }) =>
+      context.expiryPolicy === 'restart' && context.restarts < context.maxRestarts,
+    closesOnExpiry: ({ context }) => context.expiryPolicy === 'close',
+    endRequested: ({ context }) => context.endRequested !== null,
+  },
+  actions: {
+    emitState: emit((_, params: { state: TopLevelState }) => ({
+      type: 'state' as const,
+      state: params.state,
+    })),
+    newExternalSessionKey: assign({ externalSessionKey: () => globalThis.crypto.randomUUID() }),
+    /** Stamps the idle deadline. The client provides a version on its own clock. */
+    stampIdleDeadline: assign({
+      idleDeadline: ({ context }) =>
+        context.idleTimeoutMs === null ? null : Date.now() + context.idleTimeoutMs,
+    }),
+    clearIdleDeadline: assign({ idleDeadline: null }),
+    raiseSequenceFloor: assign({
+      lastSequenceId: ({ context, event }) =>
+        event.type === 'SEQUENCE.FLOOR'
+          ? Math.max(context.lastSequenceId, event.lastSequenceId)
+          : context.lastSequenceId,
+    }),
+    enqueueTurn: assign({
+      queue: ({ context, event }) => {
+        if (event.type !== 'SEND') return context.queue;
+        const { type: _type, ...turn } = event;
+        return [...context.queue, turn];
+      },
+    }),
+    rejectQueueFull: emit(({ context, event }) => ({
+      type: 'turn.failed' as const,
+      turnId: event.type === 'SEND' ? event.turnId : '',
+      error: {
+        name: 'QueueFullError',
+        code: 'queue_full' as const,
+        message: `${context.maxQueue} messages are already waiting for this session`,
+      },
+    })),
+    rejectSendWhileEnding: emit(({ event }) => ({
+      type: 'turn.failed' as const,
+      turnId: event.type === 'SEND' ? event.turnId : '',
+      error: closedError('the session is ending'),
+    })),
+    /** Takes the next message off the queue and gives it the next `sequenceId`. */
+    dequeueTurn: enqueueActions(({ context, enqueue }) => {
+      const [next, ...rest] = context.queue;
+      if (!next || context.sessionId === null) return;
+      const sequenceId = context.lastSequenceId + 1;
+      const inFlight: InFlightTurn = { ...next, sequenceId, sessionId: context.sessionId };
+      enqueue.assign({
+        queue: rest,
+        inFlight,
+        lastSequenceId: sequenceId,
+        pendingQuestionId: null,
+        idleDeadline: null,
+      });
+      enqueue.emit({
+        type: 'turn.sent',
+        turnId: next.turnId,
+        sequenceId,
+        sessionId: context.sessionId,
+      });
+    }),
+    completeTurn: enqueueActions(({ context, event, enqueue }) => {
+      const out = outputOf<SendMessageOutput>(event);
+      const turn = context.inFlight;
+      if (!turn) return;
+      enqueue.assign({ inFlight: null, pendingQuestionId: questionIn(out.messages) });
+      enqueue.emit({
+        type: 'turn.completed',
+        turnId: turn.turnId,
+        sequenceId: turn.sequenceId,
+        sessionId: turn.sessionId,
+        messages: out.messages,
+      });
+    }),
+    dropStaleReply: emit(({ context, event }) => ({
+      type: 'reply.dropped' as const,
+      sequenceId: outputOf<Partial<SendMessageOutput> | undefined>(event)?.sequenceId ?? -1,
+      expected: context.inFlight?.sequenceId ?? null,
+    })),
+    /** Fails the message in flight with the error of the event (or the given one). */
+    failInFlight: enqueueActions(({ context, event, enqueue }, params?: { error?: ErrorInfo }) => {
+      const turn = context.inFlight;
+      if (!turn) return;
+      enqueue.assign({ inFlight: null });
+      enqueue.emit({
+        type: 'turn.failed',
+        turnId: turn.turnId,
+        error: params?.error ?? errorInfoOf(event),
+      });
+    }),
+    /** Fails every waiting message with the given error. */
+    failQueued: enqueueActions(({ context, enqueue }, params: { error: ErrorInfo }) => {
+      if (context.queue.length === 0) return;
+      enqueue.assign({ queue: [] });
+      for (const turn of context.queue) {
+        enqueue.emit({ type: 'turn.failed', turnId: turn.turnId, error: params.error });
+      }
+    }),
+    /** Puts the message that was in flight back at the head of the queue (for a new session). */
+    requeueInFlight: assign({
+      queue: ({ context }) => {
+        if (!context.inFlight) return context.queue;
+        const { sequenceId: _s, sessionId: _id, ...turn } = context.inFlight;
+        return [turn, ...context.queue];
+      },
+      inFlight: null,
+    }),
+    countRestart: assign({ restarts: ({ context }) => context.restarts + 1 }),
+    /** Records a new server session; emits `session.started` (and `session.restarted`). */
+    recordSession: enqueueActions(({ context, event, enqueue }) => {
+      const out = outputOf<StartSessionOutput>(event);
+      const previous = context.sessionId;
+      enqueue.assign({
+        sessionId: out.sessionId,
+        pendingQuestionId: questionIn(out.messages),
+      });
+      enqueue.emit({
+        type: 'session.started',
+        sessionId: out.sessionId,
+        externalSessionKey: context.externalSessionKey ?? '',
+        messages: out.messages,
+      });
+      if (previous !== null) {
+        enqueue.emit({
+          type: 'session.restarted',
+          previousSessionId: previous,
+          sessionId: out.sessionId,
+          restarts: context.restarts,
+        });
+      }
+    }),
+    emitExpired: emit(({ context }, params: { cause: 'server' | 'idle' }) => ({
+      type: 'session.expired' as const,
+      sessionId: context.sessionId,
+      cause: params.cause,
+      turnId: context.inFlight?.turnId ?? null,
+    })),
+    requestEnd: assign({
+      endRequested: ({ event, context }) =>
+        event.type === 'END' ? event.reason : context.endRequested,
+    }),
+    setEndReason: assign({
+      endReason: ({ event, context }) =>
+        event.type === 'END' ? event.reason : (context.endRequested ?? context.endReason),
+    }),
+    /** Sets the outcome of the session; `closed` outputs it. */
+    setOutcome: assign({
+      outcome: (
+        { context, event },
+        params: { reason: SessionOutcome['reason']; withError?: boolean },
+      ) => {
+        const outcome: SessionOutcome = { reason: params.reason, sessionId: context.sessionId };
+        if (context.endReason !== null) outcome.endReason = context.endReason;
+        const output = (event as { output?: { messages?: ResponseMessage[] } }).output;
+        const serverReason = output?.messages ? sessionEndedIn(output.messages) : undefined;
+        if (serverReason !== undefined) outcome.serverReason = serverReason;
+        if (params.withError) outcome.error = errorInfoOf(event);
+        return outcome;
+      },
+    }),
+    setExpiredOutcome: assign({
+      outcome: ({ context }): SessionOutcome => ({
+        reason: 'expired',
+        sessionId: context.sessionId,
+        error: {
+          name: 'SessionExpiredError',
+          code: 'session_expired',
+          message:
+            context.expiryPolicy === 'close'
+              ? 'the session expired (expiry policy: close)'
+              : `the session expired and the restart budget (${context.maxRestarts}) is spent`,
+        },
+      }),
+    }),
+    emitClosed: emit(({ context }) => ({
+      type: 'session.closed' as const,
+      outcome: context.outcome ?? { reason: 'ended' as const, sessionId: context.sessionId },
+    })),
+  },
+}).createMachine({
+  id: 'session',
+  context: ({ input }) => ({
+    agentId: input.agentId,
+    endpoint: input.endpoint,
+    bypassUser: input.bypassUser ?? SESSION_DEFAULTS.bypassUser,
+    tz: input.tz ?? null,
+    variables: input.variables ?? null,
+    sessionId: null,
+    externalSessionKey: null,
+    lastSequenceId: input.lastSequenceId ?? 0,
+    queue: [],
+    maxQueue: input.maxQueue ?? SESSION_DEFAULTS.maxQueue,
+    inFlight: null,
+    pendingQuestionId: null,
+    expiryPolicy: input.expiryPolicy ?? SESSION_DEFAULTS.expiryPolicy,
+    restarts: 0,
+    maxRestarts: input.maxRestarts ?? SESSION_DEFAULTS.maxRestarts,
+    idleTimeoutMs: input.idleTimeoutMs ?? null,
+    idleDeadline: null,
+    endRequested: null,
+    endReason: null,
+    outcome: null,
+  }),
+  initial: 'idle',
+  on: {
+    'SEQUENCE.FLOOR': { guard: 'raisesSequenceFloor', actions: 'raiseSequenceFloor' },
+  },
+  states: {
+    idle: {
+      entry: { type: 'emitState', params: { state: 'idle' } },
+      on: {
+        START: 'starting',
+        SEND: [
+          { guard: 'queueHasRoom', target: 'starting', actions: 'enqueueTurn' },
+          { actions: 'rejectQueueFull' },
+        ],
+        END: {
+          target: 'closed',
+          actions: ['setEndReason', { type: 'setOutcome', params: { reason: 'ended' } }],
+        },
+      },
+    },
+
+    starting: {
+      entry: [{ type: 'emitState', params: { state: 'starting' } }, 'newExternalSessionKey'],
+      initial: 'authorizing',
+      on: {
+        SEND: [{ guard: 'queueHasRoom', actions: 'enqueueTurn' }, { actions: 'rejectQueueFull' }],
+        END: {
+          actions: [
+            'requestEnd',
+            { type: 'failQueued', params: { error: closedError('the session was ended') } },
+          ],
+        },
+      },
+      states: {
+        authorizing: {
+          invoke: {
+            id: 'authorize',
+            src: 'authorize',
+            input: {},
+            onDone: 'opening',
+            onError: {
+              target: '#session.closed',
+              actions: [
+                {
+                  type: 'failQueued',
+                  params: { error: closedError('the session failed to start') },
+                },
+                { type: 'setOutcome', params: { reason: 'failed', withError: true } },
+              ],
+            },
+          },
+        },
+        opening: {
+          invoke: {
+            id: 'startSession',
+            src: 'startSession',
+            input: ({ context }) => ({
+              agentId: context.agentId,
+              externalSessionKey: context.externalSessionKey ?? '',
+              endpoint: context.endpoint,
+              bypassUser: context.bypassUser,
+              tz: context.tz,
+              variables: context.variables,
+            }),
+            onDone: [
+              {
+                guard: 'endRequested',
+                target: '#session.ending',
+                actions: ['recordSession', 'setEndReason'],
+              },
+              {
+                guard: 'startRepliesEndSession',
+                target: '#session.closed',
+                actions: [
+                  'recordSession',
+                  {
+                    type: 'failQueued',
+                    params: { error: closedError('the server ended the session') },
+                  },
+                  { type: 'setOutcome', params: { reason: 'ended-by-server' } },
+                ],
+              },
+              {
+                guard: 'hasQueuedTurns',
+                target: '#session.active',
+                actions: ['recordSession', 'dequeueTurn'],
+              },
+              { target: '#session.awaitingInput', actions: 'recordSession' },
+            ],
+            onError: {
+              target: '#session.closed',
+              actions: [
+                {
+                  type: 'failQueued',
+                  params: { error: closedError('the session failed to start') },
+                },
+                { type: 'setOutcome', params: { reason: 'failed', withError: true } },
+              ],
+            },
+          },
+        },
+      },
+    },
+
+    active: {
+      entry: { type: 'emitState', params: { state: 'active' } },
+      invoke: {
+        id: 'sendMessage',
+        src: 'sendMessage',
+        input: ({ context }) => {
+          const turn = context.inFlight;
+          const input: SendMessageInput = {
+            sessionId: turn?.sessionId ?? context.sessionId ?? '',
+            sequenceId: turn?.sequenceId ?? context.lastSequenceId,
+            text: turn?.text ?? '',
+          };
+          if (turn?.inReplyToMessageId !== undefined)
+            input.inReplyToMessageId = turn.inReplyToMessageId;
+          if (turn?.variables !== undefined) input.variables = turn.variables;
+          return input;
+        },
+        onDone: [
+          {
+            guard: and(['isCurrentReply', 'replyEndsSession']),
+            target: 'closed',
+            actions: [
+              'completeTurn',
+              {
+                type: 'failQueued',
+                params: { error: closedError('the server ended the session') },
+              },
+              { type: 'setOutcome', params: { reason: 'ended-by-server' } },
+            ],
+          },
+          {
+            guard: and(['isCurrentReply', 'hasQueuedTurns']),
+            target: 'active',
+            reenter: true,
+            actions: ['completeTurn', 'dequeueTurn'],
+          },
+          { guard: 'isCurrentReply', target: 'awaitingInput', actions: 'completeTurn' },
+          { actions: 'dropStaleReply' },
+        ],
+        onError: [
+          {
+            guard: 'isSessionNotFound',
+            target: 'expired',
+            actions: { type: 'emitExpired', params: { cause: 'server' } },
+          },
+          {
+            guard: 'isFatalError',
+            target: 'closed',
+            actions: [
+              'failInFlight',
+              { type: 'failQueued', params: { error: closedError('the session failed') } },
+              { type: 'setOutcome', params: { reason: 'failed', withError: true } },
+            ],
+          },
+          {
+            guard: 'hasQueuedTurns',
+            target: 'active',
+            reenter: true,
+            actions: ['failInFlight', 'dequeueTurn'],
+          },
+          { target: 'awaitingInput', actions: 'failInFlight' },
+        ],
+      },
+      on: {
+        SEND: [{ guard: 'queueHasRoom', actions: 'enqueueTurn' }, { actions: 'rejectQueueFull' }],
+        END: {
+          target: 'ending',
+          actions: [
+            { type: 'failInFlight', params: { error: closedError('the session was ended') } },
+            { type: 'failQueued', params: { error: closedError('the session was ended') } },
+            'setEndReason',
+          ],
+        },
+      },
+    },
+
+    awaitingInput: {
+      entry: [{ type: 'emitState', params: { state: 'awaitingInput' } }, 'stampIdleDeadline'],
+      invoke: {
+        id: 'idleDeadline',
+        src: 'idleDeadline',
+        input: ({ context }) => ({ deadline: context.idleDeadline }),
+      },
+      on: {
+        SEND: { target: 'active', actions: ['enqueueTurn', 'dequeueTurn'] },
+        IDLE_TIMEOUT: {
+          target: 'expired',
+          actions: [{ type: 'emitExpired', params: { cause: 'idle' } }, 'clearIdleDeadline'],
+        },
+        END: { target: 'ending', actions: ['setEndReason', 'clearIdleDeadline'] },
+      },
+    },
+
+    expired: {
+      entry: { type: 'emitState', params: { state: 'expired' } },
+      always: [
+        {
+          guard: and(['hasTurnInFlight', 'canRestart']),
+          target: 'starting',
+          actions: ['requeueInFlight', 'countRestart'],
+        },
+        {
+          guard: 'hasTurnInFlight',
+          target: 'closed',
+          actions: [
+            'setExpiredOutcome',
+            {
+              type: 'failInFlight',
+              params: {
+                error: {
+                  name: 'SessionExpiredError',
+                  code: 'session_expired',
+                  message: 'the session expired',
+                },
+              },
+            },
+            {
+              type: 'failQueued',
+              params: {
+                error: {
+                  name: 'SessionExpiredError',
+                  code: 'session_expired',
+                  message: 'the session expired',
+                },
+              },
+            },
+          ],
+        },
+        { guard: 'closesOnExpiry', target: 'closed', actions: 'setExpiredOutcome' },
+      ],
+      on: {
+        SEND: [
+          {
+            guard: 'canRestart',
+            target: 'starting',
+            actions: ['enqueueTurn', 'countRestart'],
+          },
+          {
+            target: 'closed',
+            actions: [
+              'enqueueTurn',
+              'setExpiredOutcome',
+              {
+                type: 'failQueued',
+                params: {
+                  error: {
+                    name: 'SessionExpiredError',
+                    code: 'session_expired',
+                    message: 'the session expired',
+                  },
+                },
+              },
+            ],
+          },
+        ],
+        END: { target: 'ending', actions: 'setEndReason' },
+      },
+    },
+
+    ending: {
+      entry: { type: 'emitState', params: { state: 'ending' } },
+      invoke: {
+        id: 'endSession',
+        src: 'endSession',
+        input: ({ context }) => ({
+          sessionId: context.sessionId ?? '',
+          reason: context.endReason ?? ('UserRequest' satisfies EndReason),
+        }),
+        onDone: {
+          target: 'closed',
+          actions: { type: 'setOutcome', params: { reason: 'ended' } },
+        },
+        onError: [
+          {
+            guard: 'isSessionNotFound',
+            target: 'closed',
+            actions: { type: 'setOutcome', params: { reason: 'ended' } },
+          },
+          {
+            target: 'closed',
+            actions: { type: 'setOutcome', params: { reason: 'ended', withError: true } },
+          },
+        ],
+      },
+      on: {
+        SEND: { actions: 'rejectSendWhileEnding' },
+      },
+    },
+
+    closed: {
+      type: 'final',
+      entry: [{ type: 'emitState', params: { state: 'closed' } }, 'emitClosed'],
+    },
+  },
+  output: ({ context }) => context.outcome ?? { reason: 'ended', sessionId: context.sessionId },
+});
+
+export type SessionMachine = typeof sessionMachine;
