@@ -83,11 +83,14 @@ const FATAL_CODES: ReadonlySet<ErrorCode> = new Set([
   'not_found',
   'bad_request',
   'unprocessable',
+  'invalid_argument',
   'internal',
 ]);
 
 function sessionEndedIn(messages: readonly ResponseMessage[]): string | undefined {
-  for (const m of messages) if (m.type === 'SessionEnded') return String(m['reason'] ?? 'Unknown');
+  for (const m of messages) {
+    if (m.type === 'SessionEnded') return typeof m['reason'] === 'string' ? m['reason'] : 'Unknown';
+  }
   return undefined;
 }
 

@@ -1,0 +1,96 @@
+/**
+ * The session machine's named actors, implemented over HTTP. Each is a promise actor that passes
+ * the machine's abort signal down, so leaving a state cancels its request.
+ */
+import { fromCallback, fromPromise } from 'xstate';
+import type {
+  AuthorizeInput,
+  AuthorizeOutput,
+  EndSessionInput,
+  EndSessionOutput,
+  IdleDeadlineInput,
+  SendMessageInput,
+  SendMessageOutput,
+  SessionEvent,
+  StartSessionInput,
+  StartSessionOutput,
+} from '../../machines/session.types.js';
+import { apiPaths, type SendMessageRequest, type StartSessionRequest } from '../api/index.js';
+import type { ApiContext } from '../http/request.js';
+import { apiRequest } from '../http/request.js';
+import { parseMessagesReply, parseStartReply } from '../http/parse.js';
+import type { Clock } from '../options.js';
+
+/** Builds the machine's actors for one client. */
+export function createSessionActors(ctx: ApiContext, clock: Clock) {
+  return {
+    authorize: fromPromise<AuthorizeOutput, AuthorizeInput>(async ({ signal }) => {
+      await ctx.tokens.get(signal);
+      return { expiresAt: ctx.tokens.expiresAt };
+    }),
+
+    startSession: fromPromise<StartSessionOutput, StartSessionInput>(async ({ input, signal }) => {
+      const body: StartSessionRequest = {
+        externalSessionKey: input.externalSessionKey,
+        instanceConfig: { endpoint: input.endpoint },
+        streamingCapabilities: { chunkTypes: ['Text'] },
+        bypassUser: input.bypassUser,
+      };
+      if (input.tz !== null) body.tz = input.tz;
+      if (input.variables !== null) body.variables = input.variables;
+      const res = await apiRequest(ctx, {
+        method: 'POST',
+        path: apiPaths.startSession(input.agentId),
+        what: 'start session',
+        body,
+        signal,
+        repeatability: 'unsafe',
+      });
+      return parseStartReply(res, 'start session');
+    }),
+
+    sendMessage: fromPromise<SendMessageOutput, SendMessageInput>(async ({ input, signal }) => {
+      const message: SendMessageRequest['message'] = {
+        type: 'Text',
+        sequenceId: input.sequenceId,
+        text: input.text,
+      };
+      if (input.inReplyToMessageId !== undefined)
+        message.inReplyToMessageId = input.inReplyToMessageId;
+      const res = await apiRequest(ctx, {
+        method: 'POST',
+        path: apiPaths.messages(input.sessionId),
+        what: 'send message',
+        body: { message, variables: input.variables ?? [] } satisfies SendMessageRequest,
+        signal,
+        repeatability: 'unsafe',
+      });
+      return {
+        sessionId: input.sessionId,
+        sequenceId: input.sequenceId,
+        messages: parseMessagesReply(res, 'send message'),
+      };
+    }),
+
+    endSession: fromPromise<EndSessionOutput, EndSessionInput>(async ({ input, signal }) => {
+      const res = await apiRequest(ctx, {
+        method: 'DELETE',
+        path: apiPaths.session(input.sessionId),
+        what: 'end session',
+        headers: { 'x-session-end-reason': input.reason },
+        signal,
+        repeatability: 'idempotent',
+      });
+      return { messages: parseMessagesReply(res, 'end session', { allowEmpty: true }) };
+    }),
+
+    idleDeadline: fromCallback<SessionEvent, IdleDeadlineInput>(({ input, sendBack }) => {
+      if (input.deadline === null) return undefined;
+      const timer = clock.setTimeout(
+        () => sendBack({ type: 'IDLE_TIMEOUT' }),
+        Math.max(0, input.deadline - clock.now()),
+      );
+      return () => clock.clearTimeout(timer);
+    }),
+  };
+}

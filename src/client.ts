@@ -1,0 +1,165 @@
+/**
+ * `AgentforceClient`: the entry point. Holds the transport, the token cache and the defaults, and
+ * makes sessions.
+ */
+import { assign, createActor } from 'xstate';
+import { sessionMachine, type SessionMachine } from '../machines/session.machine.js';
+import type { SessionInput } from '../machines/session.types.js';
+import { createSessionActors } from './actors/index.js';
+import { TokenManager, toAuthProvider } from './auth.js';
+import { errorFromTransport } from './http/errors.js';
+import type { ApiContext } from './http/request.js';
+import { createTransport, destroyTransport } from './http/transport.js';
+import {
+  checkAgentId,
+  checkSessionOptions,
+  checkUrl,
+  resolveClientOptions,
+  type ClientOptions,
+  type ResolvedClientOptions,
+  type SessionOptions,
+} from './options.js';
+import { AgentSession } from './session.js';
+import { prepareRestore } from './snapshot.js';
+import type { Actor } from 'xstate';
+import { InvalidArgumentError } from './errors.js';
+
+const DEFAULT_API_BASE = 'https://api.salesforce.com';
+const DEFAULT_MAX_MESSAGE_LENGTH = 100_000;
+
+/**
+ * A client for the Agent API of one org. Make one per org and share it: its sessions share the
+ * keep-alive connections and the token.
+ *
+ * @example
+ * ```ts
+ * import { AgentforceClient, clientCredentials } from 'agentforce-session';
+ *
+ * const client = new AgentforceClient({
+ *   myDomainUrl: 'https://example.my.salesforce.com',
+ *   auth: clientCredentials({ clientId, clientSecret }),
+ * });
+ * const session = client.session({ agentId: '0XxSB000000IPCr0AO' });
+ * ```
+ */
+export class AgentforceClient {
+  /** The session machine with this client's HTTP actors: pass it to tools that draw or inspect. */
+  readonly machine: SessionMachine;
+  readonly #options: ResolvedClientOptions;
+  readonly #inspect: ClientOptions['inspect'];
+  readonly #api: ApiContext;
+
+  constructor(options: ClientOptions) {
+    const resolved = resolveClientOptions(options);
+    this.#options = resolved;
+    this.#inspect = options.inspect;
+    const http = createTransport({
+      timeoutMs: resolved.timeoutMs,
+      maxSockets: resolved.maxSockets,
+    });
+    const tokens = new TokenManager(
+      toAuthProvider(options.auth),
+      { myDomainUrl: resolved.myDomainUrl, http, retry: resolved.retry },
+      () => resolved.clock.now(),
+    );
+    let lastHost: string | undefined;
+    let lastBase = resolved.apiBaseUrl ?? DEFAULT_API_BASE;
+    this.#api = {
+      http,
+      tokens,
+      retry: resolved.retry,
+      headers: { 'content-type': 'application/json' },
+      apiBaseUrl: (tokenHost) => {
+        if (resolved.apiBaseUrl !== undefined || tokenHost === undefined) return lastBase;
+        if (tokenHost !== lastHost) {
+          lastBase = checkUrl('api_instance_url (from the token endpoint)', tokenHost);
+          lastHost = tokenHost;
+        }
+        return lastBase;
+      },
+    };
+    const clock = resolved.clock;
+    this.machine = sessionMachine.provide({
+      actors: createSessionActors(this.#api, clock),
+      actions: {
+        stampIdleDeadline: assign({
+          idleDeadline: ({ context }) =>
+            context.idleTimeoutMs === null ? null : clock.now() + context.idleTimeoutMs,
+        }),
+      },
+    });
+  }
+
+  /**
+   * A new session with an agent, in state `idle`: nothing is sent until `start()` or `send()`.
+   * Options override the client's `sessionDefaults`; bad ones throw {@link InvalidArgumentError}.
+   */
+  session(options: SessionOptions): AgentSession {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError(
+        'invalid_argument',
+        'session options must be an object with an agentId',
+      );
+    }
+    const agentId = checkAgentId(options.agentId);
+    checkSessionOptions(options, '');
+    const o = { ...this.#options.sessionDefaults, ...stripUndefined(options) };
+    const input: SessionInput = { agentId, endpoint: this.#options.myDomainUrl };
+    if (o.bypassUser !== undefined) input.bypassUser = o.bypassUser;
+    if (o.tz !== undefined) input.tz = o.tz;
+    if (o.variables !== undefined) input.variables = o.variables;
+    if (o.maxQueue !== undefined) input.maxQueue = o.maxQueue;
+    if (o.onExpiry !== undefined) input.expiryPolicy = o.onExpiry;
+    if (o.maxRestarts !== undefined) input.maxRestarts = o.maxRestarts;
+    if (o.idleTimeoutMs !== undefined) input.idleTimeoutMs = o.idleTimeoutMs;
+    const actor = createActor(this.machine, { input, ...this.#actorOptions() });
+    const session = new AgentSession(actor, o.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
+    actor.start();
+    return session;
+  }
+
+  /**
+   * Restores a session from {@link AgentSession.snapshot}, e.g. in another process. A message that
+   * was in flight is sent again (with a new, higher `sequenceId`); an idle deadline keeps its time.
+   * Throws {@link SnapshotVersionError} for a snapshot this version cannot restore whole.
+   */
+  restore(
+    persisted: unknown,
+    options: Pick<SessionOptions, 'maxMessageLength'> = {},
+  ): AgentSession {
+    const snapshot = prepareRestore(persisted);
+    const actor: Actor<SessionMachine> = createActor(this.machine, {
+      snapshot: snapshot as never,
+      input: { agentId: snapshot.context.agentId, endpoint: snapshot.context.endpoint },
+      ...this.#actorOptions(),
+    });
+    const session = new AgentSession(actor, options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
+    actor.start();
+    return session;
+  }
+
+  /** Closes the keep-alive connections. Sessions still open stay open on the server. */
+  close(): void {
+    destroyTransport(this.#api.http);
+  }
+
+  /** @internal Fetches a token now (e.g. to fail fast on bad credentials). */
+  async authorize(signal?: AbortSignal): Promise<void> {
+    try {
+      await this.#api.tokens.get(signal);
+    } catch (err) {
+      throw errorFromTransport(err, 'token request', signal);
+    }
+  }
+
+  #actorOptions() {
+    return this.#inspect ? { inspect: this.#inspect } : {};
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o))
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}

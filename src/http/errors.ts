@@ -1,0 +1,142 @@
+/**
+ * The one place where failures become typed errors: an HTTP status with its body, or an axios
+ * failure (connection, timeout, abort). The axios error itself is never kept: it holds the request
+ * config, and with it the bearer token.
+ */
+import { isAxiosError } from 'axios';
+import { isSessionNotFoundBody } from '../api/index.js';
+import {
+  AbortError,
+  AgentforceError,
+  ApiError,
+  AuthenticationError,
+  BadRequestError,
+  ConnectionError,
+  InternalServerError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitError,
+  ServiceUnavailableError,
+  SessionBusyError,
+  SessionNotFoundError,
+  TimeoutError,
+  UnprocessableError,
+} from '../errors.js';
+import type { ErrorCode } from '../errors.js';
+
+type Headers = Record<string, unknown>;
+
+/** Parses `Retry-After` (seconds, or an HTTP date) to milliseconds. */
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const text = String(value).trim();
+  if (text === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function header(headers: Headers, name: string): string | undefined {
+  const v = headers[name] ?? headers[name.toLowerCase()];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function describe(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const { message, error, error_description: desc } = body as Record<string, unknown>;
+  if (typeof message === 'string' && message !== '') return message;
+  if (typeof desc === 'string' && desc !== '') return desc;
+  if (typeof error === 'string' && error !== '') return error;
+  return undefined;
+}
+
+const byStatus: Record<number, [new (c: ErrorCode, m: string, f?: object) => ApiError, ErrorCode]> =
+  {
+    400: [BadRequestError, 'bad_request'],
+    401: [AuthenticationError, 'authentication'],
+    403: [PermissionDeniedError, 'permission_denied'],
+    422: [UnprocessableError, 'unprocessable'],
+    423: [SessionBusyError, 'session_busy'],
+    429: [RateLimitError, 'rate_limited'],
+    503: [ServiceUnavailableError, 'service_unavailable'],
+  };
+
+/** Maps an error status and its (parsed) body to the typed error. */
+export function errorFromResponse(
+  status: number,
+  headers: Headers,
+  body: unknown,
+  what: string,
+): ApiError {
+  const requestId =
+    header(headers, 'x-request-id') ??
+    (typeof (body as { requestId?: unknown } | null)?.requestId === 'string'
+      ? (body as { requestId: string }).requestId
+      : undefined);
+  const retryAfterMs = parseRetryAfter(header(headers, 'retry-after'));
+  const detail = describe(body) ?? `HTTP ${status}`;
+  const fields = {
+    status,
+    requestId,
+    body: typeof body === 'string' ? body.slice(0, 500) : body,
+    retryAfterMs,
+  };
+  const message = `${what} failed: ${status} ${detail}`;
+  if (status === 404) {
+    return isSessionNotFoundBody(body)
+      ? new SessionNotFoundError('session_not_found', message, fields)
+      : new NotFoundError(
+          'not_found',
+          `${message} (not a session-not-found reply: check the API host and the agent id)`,
+          fields,
+        );
+  }
+  const known = byStatus[status];
+  if (known) return new known[0](known[1], message, fields);
+  if (status >= 500) return new InternalServerError('server_error', message, fields);
+  return new ApiError('api_error', message, fields);
+}
+
+const NOT_REACHED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/** Maps a thrown transport failure to a typed error; a typed error passes through. */
+export function errorFromTransport(
+  err: unknown,
+  what: string,
+  signal?: AbortSignal,
+): AgentforceError {
+  if (err instanceof AgentforceError) return err;
+  if (signal?.aborted) return new AbortError('aborted', `${what} was cancelled`);
+  if (isAxiosError(err)) {
+    const code = err.code ?? '';
+    if (code === 'ERR_CANCELED') return new AbortError('aborted', `${what} was cancelled`);
+    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
+      return new TimeoutError('timeout', `${what} timed out (${err.message})`, {
+        cause: plainCause(err),
+      });
+    }
+    const sysCode = (err.cause as { code?: string } | undefined)?.code ?? code;
+    return new ConnectionError(
+      `${what} failed: connection error ${sysCode || err.message}`,
+      !NOT_REACHED.has(sysCode),
+      { cause: plainCause(err) },
+    );
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new ConnectionError(`${what} failed: ${message}`, true, { cause: err });
+}
+
+/** A cause that keeps the code and message of a failure but none of the request config. */
+function plainCause(err: { message: string; code?: string | undefined; cause?: unknown }): Error {
+  const inner = err.cause instanceof Error ? err.cause : undefined;
+  const cause = new Error(inner?.message ?? err.message);
+  const code = (inner as { code?: string } | undefined)?.code ?? err.code;
+  if (code !== undefined) (cause as Error & { code?: string }).code = code;
+  return cause;
+}

@@ -1,0 +1,69 @@
+/**
+ * One Agent API request: the bearer token, the 401 refresh, the retry loop and the mapping of
+ * replies to typed errors.
+ */
+import type { AxiosInstance, AxiosResponse, Method } from 'axios';
+import { joinUrl } from '../api/index.js';
+import type { TokenManager } from '../auth.js';
+import type { AgentforceError } from '../errors.js';
+import { errorFromResponse, errorFromTransport } from './errors.js';
+import { isRetryable, retryDelay, sleep, type Repeatability, type RetryOptions } from './retry.js';
+
+/** What every Agent API request needs from its client. */
+export interface ApiContext {
+  http: AxiosInstance;
+  tokens: TokenManager;
+  retry: RetryOptions;
+  /** The API host: an explicit option, else the token's `api_instance_url`. */
+  apiBaseUrl: (tokenHost: string | undefined) => string;
+  /** Sent with every request (e.g. `x-client-name`). */
+  headers: Record<string, string>;
+}
+
+export interface ApiRequest {
+  method: Method;
+  path: string;
+  /** What this request does, for error messages ("send message"). */
+  what: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal | undefined;
+  repeatability: Repeatability;
+}
+
+/**
+ * Sends one request and returns the 2xx response. On a 401 the token is refreshed once and the
+ * request repeated; other failures are retried by the policy of {@link ./retry.ts}; what is left
+ * is thrown as a typed error.
+ */
+export async function apiRequest(
+  ctx: ApiContext,
+  req: ApiRequest,
+): Promise<AxiosResponse<unknown>> {
+  let refreshed = false;
+  let token = await ctx.tokens.get(req.signal);
+  for (let attempt = 0; ;) {
+    let error: AgentforceError;
+    try {
+      const res = await ctx.http.request<unknown>({
+        method: req.method,
+        url: joinUrl(ctx.apiBaseUrl(token.apiInstanceUrl), req.path),
+        data: req.body,
+        headers: { ...ctx.headers, ...req.headers, authorization: `Bearer ${token.accessToken}` },
+        ...(req.signal ? { signal: req.signal } : {}),
+      });
+      if (res.status >= 200 && res.status < 300) return res;
+      if (res.status === 401 && !refreshed) {
+        refreshed = true;
+        token = await ctx.tokens.refresh(token, req.signal);
+        continue;
+      }
+      error = errorFromResponse(res.status, res.headers, res.data, req.what);
+    } catch (err) {
+      error = errorFromTransport(err, req.what, req.signal);
+    }
+    attempt++;
+    if (attempt > ctx.retry.maxRetries || !isRetryable(error, req.repeatability)) throw error;
+    await sleep(retryDelay(error, attempt, ctx.retry), req.signal);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The one home of the retry policy: which failures are retried, how long to wait, and how often.
+ */
+import { AbortError, AgentforceError, ConnectionError } from '../errors.js';
+
+/**
+ * How safe a request is to repeat:
+ * - `idempotent`: repeating changes nothing (DELETE, GET, the token request);
+ * - `unsafe`: it may change server state (a message, a new session), so it is repeated only when
+ *   the server surely did not act on it (it answered 423, 429 or 503, or the connection was
+ *   refused).
+ */
+export type Repeatability = 'idempotent' | 'unsafe';
+
+/** Retry settings (all optional in the client options). */
+export interface RetryOptions {
+  /** Retries after the first attempt. @default 2 */
+  maxRetries: number;
+  /** First backoff delay in ms, doubled each retry, with jitter. @default 500 */
+  baseDelayMs: number;
+  /** Cap of one backoff delay in ms. @default 8000 */
+  maxDelayMs: number;
+  /** Cap of a server's `Retry-After` in ms; a longer wait is clamped to it. @default 30000 */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY: RetryOptions = {
+  maxRetries: 2,
+  baseDelayMs: 500,
+  maxDelayMs: 8_000,
+  maxRetryAfterMs: 30_000,
+};
+
+/** Statuses after which the server surely did not act on the request. */
+const REJECTED_UNTOUCHED = new Set([423, 429, 503]);
+/** Statuses worth repeating only for an idempotent request. */
+const TRANSIENT = new Set([408, 500, 502, 504]);
+
+/** Whether `error` may be retried for a request of this repeatability. */
+export function isRetryable(error: unknown, repeatability: Repeatability): boolean {
+  if (!(error instanceof AgentforceError) || error instanceof AbortError) return false;
+  if (error instanceof ConnectionError) {
+    return repeatability === 'idempotent' || !error.mayHaveReachedServer;
+  }
+  if (error.code === 'timeout') return repeatability === 'idempotent';
+  const status = error.status;
+  if (status === undefined) return false;
+  if (REJECTED_UNTOUCHED.has(status)) return true;
+  return repeatability === 'idempotent' && TRANSIENT.has(status);
+}
+
+/** Delay before retry number `attempt` (1-based): `Retry-After` if given (capped), else backoff. */
+export function retryDelay(
+  error: unknown,
+  attempt: number,
+  options: RetryOptions,
+  random = Math.random,
+): number {
+  const retryAfter = error instanceof AgentforceError ? error.retryAfterMs : undefined;
+  if (retryAfter !== undefined) return Math.min(retryAfter, options.maxRetryAfterMs);
+  const exp = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
+  return Math.round(exp / 2 + random() * (exp / 2));
+}
+
+/** Waits `ms`, or rejects with an {@link AbortError} when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new AbortError('aborted', 'the wait before a retry was cancelled'));
+      return;
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortError('aborted', 'the wait before a retry was cancelled'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * The HTTP transport: one axios instance per client with keep-alive connections, no redirects (the
+ * Agent API never redirects) and every status handed back for {@link ./errors.ts} to map.
+ */
+import axios, { type AxiosInstance } from 'axios';
+import http from 'node:http';
+import https from 'node:https';
+
+export interface TransportOptions {
+  /** Per-request timeout in ms. */
+  timeoutMs: number;
+  /** Most sockets per host. */
+  maxSockets: number;
+}
+
+export function createTransport(options: TransportOptions): AxiosInstance {
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: options.maxSockets,
+    scheduling: 'lifo' as const,
+  };
+  return axios.create({
+    timeout: options.timeoutMs,
+    maxRedirects: 0,
+    validateStatus: () => true,
+    httpAgent: new http.Agent(agentOptions),
+    httpsAgent: new https.Agent(agentOptions),
+    transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: true },
+    headers: { accept: 'application/json' },
+  });
+}
+
+/** Closes the keep-alive sockets of a transport made by {@link createTransport}. */
+export function destroyTransport(instance: AxiosInstance): void {
+  (instance.defaults.httpAgent as http.Agent | undefined)?.destroy();
+  (instance.defaults.httpsAgent as https.Agent | undefined)?.destroy();
+}

@@ -1,0 +1,70 @@
+/**
+ * agentforce-session: conversations with Salesforce Agentforce agents through the Agent API, as
+ * an explicit XState state machine.
+ */
+export { AgentforceClient } from './client.js';
+export { AgentSession, type SendOptions } from './session.js';
+export {
+  clientCredentials,
+  type AccessToken,
+  type AuthOption,
+  type AuthProvider,
+  type TokenRequestContext,
+} from './auth.js';
+export type { ClientOptions, SessionOptions, Clock } from './options.js';
+export type { RetryOptions } from './http/retry.js';
+export type { Turn } from './turn.js';
+export type { PersistedSession } from './snapshot.js';
+export {
+  AgentforceError,
+  ApiError,
+  BadRequestError,
+  AuthenticationError,
+  PermissionDeniedError,
+  NotFoundError,
+  SessionNotFoundError,
+  UnprocessableError,
+  SessionBusyError,
+  RateLimitError,
+  InternalServerError,
+  ServiceUnavailableError,
+  ConnectionError,
+  TimeoutError,
+  AbortError,
+  MalformedResponseError,
+  SessionClosedError,
+  SessionExpiredError,
+  QueueFullError,
+  InvalidArgumentError,
+  SnapshotVersionError,
+  isAgentforceError,
+  errorFromInfo,
+} from './errors.js';
+export type { ErrorInfo, ErrorCode } from './errors.js';
+export { sessionMachine, SESSION_SCHEMA_VERSION } from '../machines/session.machine.js';
+export type {
+  SessionContext,
+  SessionEmitted,
+  SessionOutcome,
+  CloseReason,
+  ExpiryPolicy,
+  TopLevelState,
+} from '../machines/session.types.js';
+export type {
+  ResponseMessage,
+  InformMessage,
+  InquireMessage,
+  ConfirmMessage,
+  FailureMessage,
+  EscalateMessage,
+  SessionEndedMessage,
+  ErrorMessage,
+  ProgressIndicatorMessage,
+  TextChunkMessage,
+  ValidationFailureChunkMessage,
+  EndOfTurnMessage,
+  UnknownMessage,
+  Variable,
+  VariableType,
+  EndReason,
+} from './api/index.js';

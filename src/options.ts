@@ -1,0 +1,200 @@
+/**
+ * Options of the client and of a session, their defaults, and their validation. A bad option is
+ * refused up front with an {@link InvalidArgumentError} that names it.
+ */
+import type { InspectionEvent, Observer } from 'xstate';
+import type { ExpiryPolicy } from '../machines/session.types.js';
+import { isAgentId, VariablesSchema, type Variable } from './api/index.js';
+import type { AuthOption } from './auth.js';
+import { InvalidArgumentError } from './errors.js';
+import { DEFAULT_RETRY, type RetryOptions } from './http/retry.js';
+
+/** A clock: wall time and timers. `SimulatedClock` from xstate fits, for tests. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => clearTimeout(id as NodeJS.Timeout),
+};
+
+/** Options of {@link AgentforceClient}. */
+export interface ClientOptions {
+  /**
+   * The org's My Domain URL (`https://example.my.salesforce.com`): the token host, and
+   * `instanceConfig.endpoint` of every session. https, or http on loopback only.
+   */
+  myDomainUrl: string;
+  /** Where bearer tokens come from: {@link clientCredentials}, a token, or a function. */
+  auth: AuthOption;
+  /**
+   * The Agent API host. @default the token's `api_instance_url`, else `https://api.salesforce.com`.
+   */
+  apiBaseUrl?: string | undefined;
+  /** Per-request timeout in ms (the API itself gives up at 120 s). @default 125000 */
+  timeoutMs?: number | undefined;
+  /** Retry policy. @default { maxRetries: 2, baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 30000 } */
+  retry?: Partial<RetryOptions> | undefined;
+  /** Most keep-alive sockets per host. @default 256 */
+  maxSockets?: number | undefined;
+  /** Defaults for every session of this client (each can be overridden per session). */
+  sessionDefaults?: Omit<SessionOptions, 'agentId'> | undefined;
+  /** Clock for idle deadlines and token expiry; pass xstate's `SimulatedClock` in tests. */
+  clock?: Clock | undefined;
+  /**
+   * Inspection observer given to every session actor (e.g. `createWebSocketInspector().inspect`
+   * from `@statelyai/inspect`).
+   */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
+}
+
+/** Options of one session ({@link AgentforceClient.session}). */
+export interface SessionOptions {
+  /** The agent: its 15/18-character BotDefinition id, starting `0Xx`. */
+  agentId: string;
+  /** Variables sent when the session starts (context and custom variables). */
+  variables?: Variable[] | undefined;
+  /** The user's time zone, e.g. `Europe/Berlin`. */
+  tz?: string | undefined;
+  /** Run as the agent's assigned user (`true`, for client credentials) or the token's user. @default true */
+  bypassUser?: boolean | undefined;
+  /** On expiry: start a new session and re-send (`restart`), or close (`close`). @default 'restart' */
+  onExpiry?: ExpiryPolicy | undefined;
+  /** New sessions after expiry before giving up. @default 3 */
+  maxRestarts?: number | undefined;
+  /** Expire an idle session on the client after this many ms; unset = rely on the server. */
+  idleTimeoutMs?: number | undefined;
+  /** Messages that may wait behind the one in flight. @default 100 */
+  maxQueue?: number | undefined;
+  /** Longest message text, in characters. @default 100000 */
+  maxMessageLength?: number | undefined;
+}
+
+export interface ResolvedClientOptions {
+  myDomainUrl: string;
+  apiBaseUrl: string | undefined;
+  timeoutMs: number;
+  retry: RetryOptions;
+  maxSockets: number;
+  clock: Clock;
+  sessionDefaults: Omit<SessionOptions, 'agentId'>;
+}
+
+function fail(option: string, message: string, value: unknown): never {
+  let shown: string;
+  try {
+    shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  } catch {
+    shown = typeof value;
+  }
+  throw new InvalidArgumentError(
+    'invalid_argument',
+    `${option} ${message} (got ${shown.slice(0, 80)})`,
+  );
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
+
+/** Checks a URL option: absolute, https, or http on loopback only. Returns it without a trailing slash. */
+export function checkUrl(option: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') fail(option, 'must be a URL', value);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(option, 'must be an absolute URL', value);
+  }
+  const loopback = LOOPBACK.has(url.hostname) || url.hostname.startsWith('127.');
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    fail(option, 'must use https (http is allowed on loopback only)', value);
+  }
+  if (url.username || url.password)
+    fail(option, 'must not carry credentials', '[url with credentials]');
+  return value.replace(/\/+$/, '');
+}
+
+function checkInt(option: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    fail(option, `must be an integer ≥ ${min}`, value);
+  }
+  return value;
+}
+
+/** Validates the session options (merged over the client's defaults). */
+export function checkSessionOptions(options: Partial<SessionOptions>, prefix: string): void {
+  const o = options;
+  if (o.variables !== undefined) {
+    const parsed = VariablesSchema.safeParse(o.variables);
+    if (!parsed.success || parsed.data === null) {
+      const issue = parsed.success ? undefined : parsed.error.issues[0];
+      fail(
+        `${prefix}variables${issue ? `[${issue.path.join('].')}` : ''}`,
+        issue?.message ?? 'must be an array',
+        '…',
+      );
+    }
+  }
+  if (o.tz !== undefined && (typeof o.tz !== 'string' || o.tz.trim() === ''))
+    fail(`${prefix}tz`, 'must be a time zone name', o.tz);
+  if (o.bypassUser !== undefined && typeof o.bypassUser !== 'boolean')
+    fail(`${prefix}bypassUser`, 'must be a boolean', o.bypassUser);
+  if (o.onExpiry !== undefined && o.onExpiry !== 'restart' && o.onExpiry !== 'close')
+    fail(`${prefix}onExpiry`, "must be 'restart' or 'close'", o.onExpiry);
+  if (o.maxRestarts !== undefined) checkInt(`${prefix}maxRestarts`, o.maxRestarts, 0);
+  if (o.idleTimeoutMs !== undefined) checkInt(`${prefix}idleTimeoutMs`, o.idleTimeoutMs, 1);
+  if (o.maxQueue !== undefined) checkInt(`${prefix}maxQueue`, o.maxQueue, 0);
+  if (o.maxMessageLength !== undefined)
+    checkInt(`${prefix}maxMessageLength`, o.maxMessageLength, 1);
+}
+
+/** Validates one session's options; the agent id must be a BotDefinition id. */
+export function checkAgentId(value: unknown): string {
+  if (!isAgentId(value))
+    fail('agentId', 'must be a 15- or 18-character agent id starting with 0Xx', value);
+  return value;
+}
+
+/** Validates and completes the client options. */
+export function resolveClientOptions(options: ClientOptions): ResolvedClientOptions {
+  if (typeof options !== 'object' || options === null)
+    fail('options', 'must be an object', options);
+  const myDomainUrl = checkUrl('myDomainUrl', options.myDomainUrl);
+  const apiBaseUrl =
+    options.apiBaseUrl === undefined ? undefined : checkUrl('apiBaseUrl', options.apiBaseUrl);
+  const auth = options.auth as unknown;
+  if (
+    !(typeof auth === 'string' && auth !== '') &&
+    typeof auth !== 'function' &&
+    !(
+      typeof auth === 'object' &&
+      auth !== null &&
+      typeof (auth as { getToken?: unknown }).getToken === 'function'
+    )
+  ) {
+    fail(
+      'auth',
+      'must be clientCredentials({...}), a token string or a function returning one',
+      typeof auth,
+    );
+  }
+  const timeoutMs =
+    options.timeoutMs === undefined ? 125_000 : checkInt('timeoutMs', options.timeoutMs, 1);
+  const maxSockets =
+    options.maxSockets === undefined ? 256 : checkInt('maxSockets', options.maxSockets, 1);
+  const retry = { ...DEFAULT_RETRY };
+  for (const [key, value] of Object.entries(options.retry ?? {})) {
+    if (!(key in DEFAULT_RETRY)) fail(`retry.${key}`, 'is not a retry option', key);
+    if (value !== undefined) retry[key as keyof RetryOptions] = checkInt(`retry.${key}`, value, 0);
+  }
+  const clock = options.clock ?? systemClock;
+  if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function')
+    fail('clock', 'must have now(), setTimeout() and clearTimeout()', typeof clock);
+  const sessionDefaults = options.sessionDefaults ?? {};
+  checkSessionOptions(sessionDefaults, 'sessionDefaults.');
+  return { myDomainUrl, apiBaseUrl, timeoutMs, retry, maxSockets, clock, sessionDefaults };
+}

@@ -1,0 +1,317 @@
+/**
+ * `AgentSession`: one conversation with an agent, driven by its session actor.
+ */
+import { nanoid } from 'nanoid';
+import type { Actor } from 'xstate';
+import type { SessionMachine } from '../machines/session.machine.js';
+import type { SessionEmitted, SessionOutcome, TopLevelState } from '../machines/session.types.js';
+import { EndReasonSchema, VariablesSchema, type EndReason, type Variable } from './api/index.js';
+import {
+  AgentforceError,
+  InvalidArgumentError,
+  SessionClosedError,
+  errorFromInfo,
+} from './errors.js';
+import { wrapSnapshot, type PersistedSession } from './snapshot.js';
+import { toTurn, type Turn } from './turn.js';
+
+/** Options of one message. */
+export interface SendOptions {
+  /** The id of the `Inquire` or `Confirm` this message answers. */
+  inReplyToMessageId?: string | undefined;
+  /** Editable variables to set with this message. */
+  variables?: Variable[] | undefined;
+}
+
+type Emitted<T extends SessionEmitted['type']> = Extract<SessionEmitted, { type: T }>;
+
+interface Waiter {
+  resolve: (turn: Turn) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * One conversation with an agent. Create it with {@link AgentforceClient.session}; nothing is sent
+ * before {@link AgentSession.start} or the first {@link AgentSession.send}.
+ *
+ * @example
+ * ```ts
+ * const session = client.session({ agentId: '0XxSB000000IPCr0AO' });
+ * const greeting = await session.start();
+ * const turn = await session.send('Where is my order?');
+ * console.log(turn.text);
+ * await session.end();
+ * ```
+ */
+export class AgentSession {
+  /** The underlying XState actor: subscribe to it, inspect it, or read its snapshot. */
+  readonly actor: Actor<SessionMachine>;
+  readonly #maxMessageLength: number;
+  readonly #waiters = new Map<string, Waiter>();
+  #greeting: Turn | undefined;
+  #startWaiters: Waiter[] | undefined;
+  #fatal: Error | undefined;
+
+  /** @internal Use {@link AgentforceClient.session} or {@link AgentforceClient.restore}. */
+  constructor(actor: Actor<SessionMachine>, maxMessageLength: number) {
+    this.actor = actor;
+    this.#maxMessageLength = maxMessageLength;
+    actor.on('*', (event) => this.#onEmitted(event));
+    actor.subscribe({ error: (err) => this.#onActorError(err) });
+  }
+
+  /** The top-level state: `idle`, `starting`, `active`, `awaitingInput`, `expired`, `ending`, `closed`. */
+  get state(): TopLevelState {
+    const value = this.actor.getSnapshot().value;
+    return (typeof value === 'string' ? value : Object.keys(value)[0]) as TopLevelState;
+  }
+
+  /** The current server session id, once started. */
+  get sessionId(): string | null {
+    return this.actor.getSnapshot().context.sessionId;
+  }
+
+  /** Why the session closed, once it is `closed`. */
+  get outcome(): SessionOutcome | undefined {
+    const snap = this.actor.getSnapshot();
+    return snap.status === 'done' ? snap.output : undefined;
+  }
+
+  /** The id of the question (`Inquire`/`Confirm`) the agent is waiting for an answer to. */
+  get pendingQuestionId(): string | null {
+    return this.actor.getSnapshot().context.pendingQuestionId;
+  }
+
+  /**
+   * Starts the server session and resolves with the agent's greeting. Calling it again returns
+   * the same greeting; on a restored session it resolves with the current session and no messages.
+   */
+  start(): Promise<Turn> {
+    if (this.#fatal) return Promise.reject(this.#fatal);
+    if (this.#greeting) return Promise.resolve(this.#greeting);
+    const state = this.state;
+    if (state === 'closed' || state === 'ending') return Promise.reject(this.#closedError());
+    const sessionId = this.sessionId;
+    if (sessionId !== null && state !== 'starting') {
+      return Promise.resolve(toTurn(sessionId, undefined, []));
+    }
+    return new Promise<Turn>((resolve, reject) => {
+      (this.#startWaiters ??= []).push({ resolve, reject });
+      if (state === 'idle') this.actor.send({ type: 'START' });
+    });
+  }
+
+  /**
+   * Sends a user message and resolves with the agent's reply. Starts the session if needed.
+   * Messages sent while another is in flight wait their turn, in order. Rejects with a typed
+   * error (see docs/errors.md) if the message cannot be answered; an expired session is first
+   * replaced by a new one and the message re-sent, as the expiry policy allows.
+   */
+  send(text: string, options: SendOptions = {}): Promise<Turn> {
+    if (this.#fatal) return Promise.reject(this.#fatal);
+    let checked: SendOptions;
+    try {
+      checked = this.#checkSend(text, options);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const state = this.state;
+    if (state === 'closed' || state === 'ending') return Promise.reject(this.#closedError());
+    const turnId = nanoid(12);
+    return new Promise<Turn>((resolve, reject) => {
+      this.#waiters.set(turnId, { resolve, reject });
+      const event: { type: 'SEND'; turnId: string; text: string } & SendOptions = {
+        type: 'SEND',
+        turnId,
+        text,
+      };
+      if (checked.inReplyToMessageId !== undefined)
+        event.inReplyToMessageId = checked.inReplyToMessageId;
+      if (checked.variables !== undefined) event.variables = checked.variables;
+      this.actor.send(event as never);
+    });
+  }
+
+  /**
+   * Ends the session: `DELETE` with the reason (default `UserRequest`). Idempotent: a closed
+   * session resolves with its outcome; a session the server no longer knows counts as ended. A
+   * message in flight or waiting is rejected with {@link SessionClosedError}. Rejects with the
+   * typed error if the `DELETE` itself failed (the session is closed all the same).
+   */
+  async end(reason: EndReason = 'UserRequest'): Promise<SessionOutcome> {
+    if (!EndReasonSchema.safeParse(reason).success) {
+      throw new InvalidArgumentError(
+        'invalid_argument',
+        `end reason must be one of ${EndReasonSchema.options.join(', ')} (got ${JSON.stringify(reason)})`,
+      );
+    }
+    const done = this.closed;
+    if (this.state !== 'closed') this.actor.send({ type: 'END', reason });
+    const outcome = await done;
+    if (outcome.error && outcome.reason === 'ended' && !this.#endReported) {
+      this.#endReported = true;
+      throw errorFromInfo(outcome.error);
+    }
+    return outcome;
+  }
+  #endReported = false;
+
+  /** Resolves with the outcome once the session is closed, however it closed. */
+  get closed(): Promise<SessionOutcome> {
+    const snap = this.actor.getSnapshot();
+    if (snap.status === 'done') return Promise.resolve(snap.output);
+    if (this.#fatal) return Promise.reject(this.#fatal);
+    return new Promise((resolve, reject) => {
+      const sub = this.actor.subscribe({
+        next: (s) => {
+          if (s.status === 'done') {
+            sub.unsubscribe();
+            resolve(s.output);
+          }
+        },
+        error: (err) => reject(err instanceof Error ? err : new Error(String(err))),
+      });
+    });
+  }
+
+  /**
+   * Listens to what the session emits: `state`, `session.started`, `session.expired`,
+   * `session.restarted`, `session.closed`, `turn.sent`, `turn.completed`, `turn.failed`,
+   * `reply.dropped`, or `*` for all. Returns a function that stops listening.
+   */
+  on<T extends SessionEmitted['type']>(type: T, handler: (event: Emitted<T>) => void): () => void;
+  on(type: '*', handler: (event: SessionEmitted) => void): () => void;
+  on(type: string, handler: (event: never) => void): () => void {
+    const sub = this.actor.on(type as '*', handler as (event: SessionEmitted) => void);
+    return () => sub.unsubscribe();
+  }
+
+  /** A JSON-safe, versioned snapshot to store and {@link AgentforceClient.restore} elsewhere. */
+  snapshot(): PersistedSession {
+    return wrapSnapshot(this.actor.getPersistedSnapshot());
+  }
+
+  /**
+   * Stops the local actor without ending the server session (e.g. after persisting it for
+   * another process). Messages still waiting here are rejected with {@link SessionClosedError}.
+   */
+  stop(): void {
+    this.actor.stop();
+    this.#rejectAll(
+      new SessionClosedError('session_closed', 'the session was stopped in this process'),
+    );
+  }
+
+  #checkSend(text: unknown, options: SendOptions): SendOptions {
+    if (typeof text !== 'string') {
+      throw new InvalidArgumentError(
+        'invalid_argument',
+        `text must be a string (got ${typeof text})`,
+      );
+    }
+    if (text.trim() === '')
+      throw new InvalidArgumentError('invalid_argument', 'text must not be empty or blank');
+    if (text.length > this.#maxMessageLength) {
+      throw new InvalidArgumentError(
+        'invalid_argument',
+        `text is ${text.length} characters; the limit is ${this.#maxMessageLength} (maxMessageLength)`,
+      );
+    }
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('invalid_argument', 'send options must be an object');
+    }
+    const { inReplyToMessageId, variables } = options;
+    if (
+      inReplyToMessageId !== undefined &&
+      (typeof inReplyToMessageId !== 'string' || inReplyToMessageId === '')
+    ) {
+      throw new InvalidArgumentError(
+        'invalid_argument',
+        'inReplyToMessageId must be a non-empty string',
+      );
+    }
+    if (variables !== undefined) {
+      const parsed = VariablesSchema.safeParse(variables);
+      if (!parsed.success || parsed.data === null) {
+        const issue = parsed.success ? undefined : parsed.error.issues[0];
+        throw new InvalidArgumentError(
+          'invalid_argument',
+          `variables${issue?.path.length ? `[${issue.path.join('].')}` : ''}: ${issue?.message ?? 'must be an array'}`,
+        );
+      }
+    }
+    return { inReplyToMessageId, variables };
+  }
+
+  #onEmitted(event: SessionEmitted): void {
+    switch (event.type) {
+      case 'turn.completed': {
+        const waiter = this.#waiters.get(event.turnId);
+        if (waiter) {
+          this.#waiters.delete(event.turnId);
+          waiter.resolve(toTurn(event.sessionId, event.sequenceId, event.messages));
+        }
+        break;
+      }
+      case 'turn.failed': {
+        const waiter = this.#waiters.get(event.turnId);
+        if (waiter) {
+          this.#waiters.delete(event.turnId);
+          waiter.reject(errorFromInfo(event.error));
+        }
+        break;
+      }
+      case 'session.started': {
+        const greeting = toTurn(event.sessionId, undefined, event.messages);
+        this.#greeting ??= greeting;
+        const waiters = this.#startWaiters;
+        this.#startWaiters = undefined;
+        for (const w of waiters ?? []) w.resolve(greeting);
+        break;
+      }
+      case 'session.closed': {
+        const waiters = this.#startWaiters;
+        this.#startWaiters = undefined;
+        const error = event.outcome.error
+          ? errorFromInfo(event.outcome.error)
+          : this.#closedError();
+        for (const w of waiters ?? []) w.reject(error);
+        // Every turn was settled by the machine; anything left is a defect, never a silent loss.
+        this.#rejectAll(this.#closedError());
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  #onActorError(err: unknown): void {
+    const error =
+      err instanceof AgentforceError
+        ? err
+        : new AgentforceError(
+            'internal',
+            `session actor failed: ${err instanceof Error ? err.message : String(err)}`,
+            {
+              cause: err,
+            },
+          );
+    this.#fatal = error;
+    this.#rejectAll(error);
+  }
+
+  #rejectAll(error: Error): void {
+    for (const w of this.#waiters.values()) w.reject(error);
+    this.#waiters.clear();
+    for (const w of this.#startWaiters ?? []) w.reject(error);
+    this.#startWaiters = undefined;
+  }
+
+  #closedError(): SessionClosedError {
+    const outcome = this.outcome;
+    return new SessionClosedError(
+      'session_closed',
+      outcome ? `the session is closed (${outcome.reason})` : 'the session is closing',
+    );
+  }
+}
