@@ -1,0 +1,97 @@
+/**
+ * The Redis the store tests run against: `REDIS_URL` when set (CI starts one), otherwise a
+ * throwaway `redis-server` on a free loopback port, started here and stopped afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { nanoid } from 'nanoid';
+
+/** A Redis to test against. */
+export interface TestRedis {
+  url: string;
+  /** Stops the server if it was started here. */
+  stop(): Promise<void>;
+}
+
+/** A key prefix unique to this test run, so parallel test files never collide. */
+export function uniquePrefix(label: string): string {
+  return `test:${label}:${nanoid(10)}:`;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let reply = '';
+    socket.setTimeout(500);
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) {
+        socket.destroy();
+        resolve(reply.startsWith('+PONG'));
+      }
+    });
+    socket.on('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+async function launch(): Promise<{ port: number; child: ChildProcess; dir: string } | null> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'store-test-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+  const child = spawn('redis-server', [...args, '--dir', dir], { stdio: 'ignore' });
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  child.once('error', () => (exited = true));
+  for (let i = 0; i < 100 && !exited; i++) {
+    if (await ping(port)) return { port, child, dir };
+    await sleep(50);
+  }
+  child.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+  return null;
+}
+
+/** `REDIS_URL`, or a redis-server started for these tests (a few tries, in case of a port race). */
+export async function startRedis(): Promise<TestRedis> {
+  const url = process.env.REDIS_URL;
+  if (url) return { url, stop: () => Promise.resolve() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const started = await launch();
+    if (!started) continue;
+    const { port, child, dir } = started;
+    return {
+      url: `redis://127.0.0.1:${port}`,
+      stop: async () => {
+        if (child.exitCode === null) {
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.kill('SIGTERM');
+          await Promise.race([exited, sleep(3000)]);
+          if (child.exitCode === null) child.kill('SIGKILL');
+        }
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  throw new Error('could not start redis-server for the store tests (is it installed?)');
+}
