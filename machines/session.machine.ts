@@ -26,6 +26,7 @@ import type {
   SessionOutcome,
   StartSessionInput,
   StartSessionOutput,
+  StreamMessageInput,
   TopLevelState,
 } from './session.types.js';
 
@@ -57,11 +58,7 @@ export function errorInfoOf(event: unknown): ErrorInfo {
     if (typeof e.toJSON === 'function' && typeof e.code === 'string')
       return e.toJSON() as ErrorInfo;
     if (typeof e.code === 'string' && typeof e.message === 'string') {
-      return {
-        name: typeof e.name === 'string' ? e.name : 'Error',
-        code: e.code as ErrorCode,
-        message: e.message,
-      };
+      return { ...(error as ErrorInfo), name: typeof e.name === 'string' ? e.name : 'Error' };
     }
     if (typeof e.message === 'string')
       return { name: 'Error', code: 'internal', message: e.message };
@@ -102,6 +99,24 @@ function questionIn(messages: readonly ResponseMessage[]): string | null {
   return id;
 }
 
+const cancelledError: ErrorInfo = {
+  name: 'AbortError',
+  code: 'aborted',
+  message: 'the message was cancelled by the caller',
+};
+
+function sendInputOf(context: SessionContext): SendMessageInput {
+  const turn = context.inFlight;
+  const input: SendMessageInput = {
+    sessionId: turn?.sessionId ?? context.sessionId ?? '',
+    sequenceId: turn?.sequenceId ?? context.lastSequenceId,
+    text: turn?.text ?? '',
+  };
+  if (turn?.inReplyToMessageId !== undefined) input.inReplyToMessageId = turn.inReplyToMessageId;
+  if (turn?.variables !== undefined) input.variables = turn.variables;
+  return input;
+}
+
 const closedError = (message: string): ErrorInfo => ({
   name: 'SessionClosedError',
   code: 'session_closed',
@@ -123,6 +138,10 @@ export const sessionMachine = setup({
     ),
     sendMessage: fromPromise<SendMessageOutput, SendMessageInput>(() => notProvided('sendMessage')),
     endSession: fromPromise<EndSessionOutput, EndSessionInput>(() => notProvided('endSession')),
+    /** Streams the reply, sending `STREAM.EVENT`s, then `STREAM.DONE` or `STREAM.FAILED`. */
+    streamMessage: fromCallback<SessionEvent, StreamMessageInput>(() =>
+      notProvided('streamMessage'),
+    ),
     /** Sends `IDLE_TIMEOUT` when the deadline passes. The client supplies one on its clock. */
     idleDeadline: fromCallback<SessionEvent, IdleDeadlineInput>(({ input, sendBack }) => {
       if (input.deadline === null) return undefined;
@@ -144,6 +163,17 @@ export const sessionMachine = setup({
         out.sessionId === context.inFlight.sessionId
       );
     },
+    /** Sequence ordering: a stream event belongs to the message in flight, on this session. */
+    isCurrentStreamEvent: ({ context, event }) =>
+      (event.type === 'STREAM.EVENT' || event.type === 'STREAM.FAILED') &&
+      context.inFlight !== null &&
+      event.sequenceId === context.inFlight.sequenceId &&
+      event.sessionId === context.inFlight.sessionId,
+    inFlightStreams: ({ context }) => context.inFlight?.stream === true,
+    isInFlightTurn: ({ context, event }) =>
+      event.type === 'CANCEL' && context.inFlight?.turnId === event.turnId,
+    isQueuedTurn: ({ context, event }) =>
+      event.type === 'CANCEL' && context.queue.some((t) => t.turnId === event.turnId),
     /** Sequence ordering: a floor from outside may only raise the counter. */
     raisesSequenceFloor: ({ context, event }) =>
       event.type === 'SEQUENCE.FLOOR' && event.lastSequenceId > context.lastSequenceId,
@@ -235,6 +265,17 @@ export const sessionMachine = setup({
         sessionId: turn.sessionId,
         messages: out.messages,
       });
+    }),
+    emitStreamEvent: emit(({ context, event }) => ({
+      type: 'turn.stream' as const,
+      turnId: context.inFlight?.turnId ?? '',
+      sequenceId: event.type === 'STREAM.EVENT' ? event.sequenceId : -1,
+      event: event.type === 'STREAM.EVENT' ? event.event : { kind: 'end-of-turn' as const },
+    })),
+    dropQueuedTurn: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'CANCEL') return;
+      enqueue.assign({ queue: context.queue.filter((t) => t.turnId !== event.turnId) });
+      enqueue.emit({ type: 'turn.failed', turnId: event.turnId, error: cancelledError });
     }),
     dropStaleReply: emit(({ context, event }) => ({
       type: 'reply.dropped' as const,
@@ -390,6 +431,7 @@ export const sessionMachine = setup({
       initial: 'authorizing',
       on: {
         SEND: [{ guard: 'queueHasRoom', actions: 'enqueueTurn' }, { actions: 'rejectQueueFull' }],
+        CANCEL: { guard: 'isQueuedTurn', actions: 'dropQueuedTurn' },
         END: {
           actions: [
             'requestEnd',
@@ -470,69 +512,157 @@ export const sessionMachine = setup({
 
     active: {
       entry: { type: 'emitState', params: { state: 'active' } },
-      invoke: {
-        id: 'sendMessage',
-        src: 'sendMessage',
-        input: ({ context }) => {
-          const turn = context.inFlight;
-          const input: SendMessageInput = {
-            sessionId: turn?.sessionId ?? context.sessionId ?? '',
-            sequenceId: turn?.sequenceId ?? context.lastSequenceId,
-            text: turn?.text ?? '',
-          };
-          if (turn?.inReplyToMessageId !== undefined)
-            input.inReplyToMessageId = turn.inReplyToMessageId;
-          if (turn?.variables !== undefined) input.variables = turn.variables;
-          return input;
+      initial: 'dispatching',
+      states: {
+        /** Picks the endpoint of the message in flight: sync or streaming. */
+        dispatching: {
+          always: [{ guard: 'inFlightStreams', target: 'streaming' }, { target: 'sending' }],
         },
-        onDone: [
-          {
-            guard: and(['isCurrentReply', 'replyEndsSession']),
-            target: 'closed',
-            actions: [
-              'completeTurn',
+        sending: {
+          invoke: {
+            id: 'sendMessage',
+            src: 'sendMessage',
+            input: ({ context }) => sendInputOf(context),
+            onDone: [
               {
-                type: 'failQueued',
-                params: { error: closedError('the server ended the session') },
+                guard: and(['isCurrentReply', 'replyEndsSession']),
+                target: '#session.closed',
+                actions: [
+                  'completeTurn',
+                  {
+                    type: 'failQueued',
+                    params: { error: closedError('the server ended the session') },
+                  },
+                  { type: 'setOutcome', params: { reason: 'ended-by-server' } },
+                ],
               },
-              { type: 'setOutcome', params: { reason: 'ended-by-server' } },
+              {
+                guard: and(['isCurrentReply', 'hasQueuedTurns']),
+                target: '#session.active',
+                reenter: true,
+                actions: ['completeTurn', 'dequeueTurn'],
+              },
+              {
+                guard: 'isCurrentReply',
+                target: '#session.awaitingInput',
+                actions: 'completeTurn',
+              },
+              { actions: 'dropStaleReply' },
+            ],
+            onError: [
+              {
+                guard: 'isSessionNotFound',
+                target: '#session.expired',
+                actions: { type: 'emitExpired', params: { cause: 'server' } },
+              },
+              {
+                guard: 'isFatalError',
+                target: '#session.closed',
+                actions: [
+                  'failInFlight',
+                  { type: 'failQueued', params: { error: closedError('the session failed') } },
+                  { type: 'setOutcome', params: { reason: 'failed', withError: true } },
+                ],
+              },
+              {
+                guard: 'hasQueuedTurns',
+                target: '#session.active',
+                reenter: true,
+                actions: ['failInFlight', 'dequeueTurn'],
+              },
+              { target: '#session.awaitingInput', actions: 'failInFlight' },
             ],
           },
-          {
-            guard: and(['isCurrentReply', 'hasQueuedTurns']),
-            target: 'active',
-            reenter: true,
-            actions: ['completeTurn', 'dequeueTurn'],
-          },
-          { guard: 'isCurrentReply', target: 'awaitingInput', actions: 'completeTurn' },
-          { actions: 'dropStaleReply' },
-        ],
-        onError: [
-          {
-            guard: 'isSessionNotFound',
-            target: 'expired',
-            actions: { type: 'emitExpired', params: { cause: 'server' } },
-          },
-          {
-            guard: 'isFatalError',
-            target: 'closed',
-            actions: [
-              'failInFlight',
-              { type: 'failQueued', params: { error: closedError('the session failed') } },
-              { type: 'setOutcome', params: { reason: 'failed', withError: true } },
+        },
+        streaming: {
+          invoke: {
+            id: 'streamMessage',
+            src: 'streamMessage',
+            input: ({ context }) => sendInputOf(context),
+            onError: [
+              {
+                guard: 'hasQueuedTurns',
+                target: '#session.active',
+                reenter: true,
+                actions: ['failInFlight', 'dequeueTurn'],
+              },
+              { target: '#session.awaitingInput', actions: 'failInFlight' },
             ],
           },
-          {
-            guard: 'hasQueuedTurns',
-            target: 'active',
-            reenter: true,
-            actions: ['failInFlight', 'dequeueTurn'],
+          on: {
+            'STREAM.EVENT': { guard: 'isCurrentStreamEvent', actions: 'emitStreamEvent' },
+            'STREAM.DONE': [
+              {
+                guard: and(['isCurrentReply', 'replyEndsSession']),
+                target: '#session.closed',
+                actions: [
+                  'completeTurn',
+                  {
+                    type: 'failQueued',
+                    params: { error: closedError('the server ended the session') },
+                  },
+                  { type: 'setOutcome', params: { reason: 'ended-by-server' } },
+                ],
+              },
+              {
+                guard: and(['isCurrentReply', 'hasQueuedTurns']),
+                target: '#session.active',
+                reenter: true,
+                actions: ['completeTurn', 'dequeueTurn'],
+              },
+              {
+                guard: 'isCurrentReply',
+                target: '#session.awaitingInput',
+                actions: 'completeTurn',
+              },
+              { actions: 'dropStaleReply' },
+            ],
+            'STREAM.FAILED': [
+              {
+                guard: and(['isCurrentStreamEvent', 'isSessionNotFound']),
+                target: '#session.expired',
+                actions: { type: 'emitExpired', params: { cause: 'server' } },
+              },
+              {
+                guard: and(['isCurrentStreamEvent', 'isFatalError']),
+                target: '#session.closed',
+                actions: [
+                  'failInFlight',
+                  { type: 'failQueued', params: { error: closedError('the session failed') } },
+                  { type: 'setOutcome', params: { reason: 'failed', withError: true } },
+                ],
+              },
+              {
+                guard: and(['isCurrentStreamEvent', 'hasQueuedTurns']),
+                target: '#session.active',
+                reenter: true,
+                actions: ['failInFlight', 'dequeueTurn'],
+              },
+              {
+                guard: 'isCurrentStreamEvent',
+                target: '#session.awaitingInput',
+                actions: 'failInFlight',
+              },
+            ],
           },
-          { target: 'awaitingInput', actions: 'failInFlight' },
-        ],
+        },
       },
       on: {
         SEND: [{ guard: 'queueHasRoom', actions: 'enqueueTurn' }, { actions: 'rejectQueueFull' }],
+        CANCEL: [
+          {
+            guard: and(['isInFlightTurn', 'hasQueuedTurns']),
+            target: '#session.active',
+            reenter: true,
+            actions: [{ type: 'failInFlight', params: { error: cancelledError } }, 'dequeueTurn'],
+          },
+          {
+            guard: 'isInFlightTurn',
+            target: 'awaitingInput',
+            actions: { type: 'failInFlight', params: { error: cancelledError } },
+          },
+          { guard: 'isQueuedTurn', actions: 'dropQueuedTurn' },
+        ],
         END: {
           target: 'ending',
           actions: [

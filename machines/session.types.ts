@@ -140,7 +140,28 @@ export type SessionEvent =
   | { type: 'END'; reason: EndReason }
   | { type: 'IDLE_TIMEOUT' }
   /** Raise the sequence floor (a shared counter saw a higher id elsewhere). */
-  | { type: 'SEQUENCE.FLOOR'; lastSequenceId: number };
+  | { type: 'SEQUENCE.FLOOR'; lastSequenceId: number }
+  /** The caller gave up on a message: abort it if in flight, drop it if waiting. */
+  | { type: 'CANCEL'; turnId: string }
+  /** From the stream actor: one event of the streamed reply. */
+  | { type: 'STREAM.EVENT'; sessionId: string; sequenceId: number; event: StreamEvent }
+  /** From the stream actor: the reply is complete. */
+  | { type: 'STREAM.DONE'; output: SendMessageOutput }
+  /** From the stream actor: the streamed turn failed. */
+  | { type: 'STREAM.FAILED'; sessionId: string; sequenceId: number; error: ErrorInfo };
+
+/** One event of a streamed reply, as the caller sees it. */
+export type StreamEvent =
+  /** The agent is working (`ProgressIndicator`). */
+  | { kind: 'progress'; message: ResponseMessage }
+  /** More text (`TextChunk`): append `text` to what was shown. */
+  | { kind: 'delta'; text: string; offset: number }
+  /** The text shown so far failed validation: discard it; replacement text follows. */
+  | { kind: 'validation-failure'; reason: string | undefined; offset: number }
+  /** A complete message (`Inform`, `Inquire`, `Confirm`, `Escalate`, `Failure`, `SessionEnded`, ...). */
+  | { kind: 'message'; message: ResponseMessage }
+  /** The agent's turn is over (`EndOfTurn`). */
+  | { kind: 'end-of-turn' };
 
 /** Events the session emits to the outside world (`actor.on(type, ...)`). */
 export type SessionEmitted =
@@ -173,6 +194,7 @@ export type SessionEmitted =
       messages: ResponseMessage[];
     }
   | { type: 'turn.failed'; turnId: string; error: ErrorInfo }
+  | { type: 'turn.stream'; turnId: string; sequenceId: number; event: StreamEvent }
   | { type: 'reply.dropped'; sequenceId: number; expected: number | null };
 
 export const TOP_LEVEL_STATES = [
@@ -227,6 +249,8 @@ export interface EndSessionInput {
 export interface EndSessionOutput {
   messages: ResponseMessage[];
 }
+
+export type StreamMessageInput = SendMessageInput;
 
 export interface IdleDeadlineInput {
   deadline: number | null;

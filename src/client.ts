@@ -80,7 +80,9 @@ export class AgentforceClient {
     };
     const clock = resolved.clock;
     this.machine = sessionMachine.provide({
-      actors: createSessionActors(this.#api, clock),
+      actors: createSessionActors(this.#api, clock, {
+        idleTimeoutMs: resolved.streamIdleTimeoutMs,
+      }),
       actions: {
         stampIdleDeadline: assign({
           idleDeadline: ({ context }) =>

@@ -3,7 +3,7 @@
  * an explicit XState state machine.
  */
 export { AgentforceClient } from './client.js';
-export { AgentSession, type SendOptions } from './session.js';
+export { AgentSession, type SendOptions, type TurnStream } from './session.js';
 export {
   clientCredentials,
   type AccessToken,
@@ -49,6 +49,7 @@ export type {
   CloseReason,
   ExpiryPolicy,
   TopLevelState,
+  StreamEvent,
 } from '../machines/session.types.js';
 export type {
   ResponseMessage,

@@ -40,6 +40,8 @@ export interface ClientOptions {
   timeoutMs?: number | undefined;
   /** Retry policy. @default { maxRetries: 2, baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 30000 } */
   retry?: Partial<RetryOptions> | undefined;
+  /** A stream with no data for this long ends its turn with a `stream_idle_timeout` error. @default 60000 */
+  streamIdleTimeoutMs?: number | undefined;
   /** Most keep-alive sockets per host. @default 256 */
   maxSockets?: number | undefined;
   /** Defaults for every session of this client (each can be overridden per session). */
@@ -81,6 +83,7 @@ export interface ResolvedClientOptions {
   timeoutMs: number;
   retry: RetryOptions;
   maxSockets: number;
+  streamIdleTimeoutMs: number;
   clock: Clock;
   sessionDefaults: Omit<SessionOptions, 'agentId'>;
 }
@@ -186,6 +189,10 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     options.timeoutMs === undefined ? 125_000 : checkInt('timeoutMs', options.timeoutMs, 1);
   const maxSockets =
     options.maxSockets === undefined ? 256 : checkInt('maxSockets', options.maxSockets, 1);
+  const streamIdleTimeoutMs =
+    options.streamIdleTimeoutMs === undefined
+      ? 60_000
+      : checkInt('streamIdleTimeoutMs', options.streamIdleTimeoutMs, 1);
   const retry = { ...DEFAULT_RETRY };
   for (const [key, value] of Object.entries(options.retry ?? {})) {
     if (!(key in DEFAULT_RETRY)) fail(`retry.${key}`, 'is not a retry option', key);
@@ -196,5 +203,14 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     fail('clock', 'must have now(), setTimeout() and clearTimeout()', typeof clock);
   const sessionDefaults = options.sessionDefaults ?? {};
   checkSessionOptions(sessionDefaults, 'sessionDefaults.');
-  return { myDomainUrl, apiBaseUrl, timeoutMs, retry, maxSockets, clock, sessionDefaults };
+  return {
+    myDomainUrl,
+    apiBaseUrl,
+    timeoutMs,
+    retry,
+    maxSockets,
+    streamIdleTimeoutMs,
+    clock,
+    sessionDefaults,
+  };
 }

@@ -4,9 +4,16 @@
 import { nanoid } from 'nanoid';
 import type { Actor } from 'xstate';
 import type { SessionMachine } from '../machines/session.machine.js';
-import type { SessionEmitted, SessionOutcome, TopLevelState } from '../machines/session.types.js';
+import type {
+  SessionEmitted,
+  SessionEvent,
+  SessionOutcome,
+  StreamEvent,
+  TopLevelState,
+} from '../machines/session.types.js';
 import { EndReasonSchema, VariablesSchema, type EndReason, type Variable } from './api/index.js';
 import {
+  AbortError,
   AgentforceError,
   InvalidArgumentError,
   SessionClosedError,
@@ -21,9 +28,23 @@ export interface SendOptions {
   inReplyToMessageId?: string | undefined;
   /** Editable variables to set with this message. */
   variables?: Variable[] | undefined;
+  /** Cancels the message: aborted if in flight, dropped if waiting; the promise rejects with {@link AbortError}. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * A streamed reply: iterate it for the events as they arrive; `turn` resolves with the same
+ * {@link Turn} as `send()` would. Leaving the loop early (`break`) cancels the request.
+ */
+export interface TurnStream extends AsyncIterable<StreamEvent> {
+  /** The whole reply, once the agent's turn is over. */
+  readonly turn: Promise<Turn>;
+  /** Cancels the message (the request is aborted; `turn` rejects with an {@link AbortError}). */
+  cancel(): void;
 }
 
 type Emitted<T extends SessionEmitted['type']> = Extract<SessionEmitted, { type: T }>;
+type PendingTurnEvent = Extract<SessionEvent, { type: 'SEND' }>;
 
 interface Waiter {
   resolve: (turn: Turn) => void;
@@ -108,28 +129,117 @@ export class AgentSession {
    * replaced by a new one and the message re-sent, as the expiry policy allows.
    */
   send(text: string, options: SendOptions = {}): Promise<Turn> {
-    if (this.#fatal) return Promise.reject(this.#fatal);
+    return this.#submit(text, options, false).turn;
+  }
+
+  /**
+   * Sends a user message through the streaming endpoint and returns the reply as it arrives:
+   * progress, text deltas, validation failures (discard the text shown so far), each complete
+   * message, and the end of the turn. Same queueing, sequence rules, expiry and restart as
+   * {@link AgentSession.send}.
+   *
+   * @example
+   * ```ts
+   * const reply = session.stream('Where is my order?');
+   * for await (const ev of reply) if (ev.kind === 'delta') process.stdout.write(ev.text);
+   * const turn = await reply.turn;
+   * ```
+   */
+  stream(text: string, options: SendOptions = {}): TurnStream {
+    const { turnId, turn } = this.#submit(text, options, true);
+    const buffer: StreamEvent[] = [];
+    let wake: (() => void) | undefined;
+    let settled = false;
+    let failure: Error | undefined;
+    const off =
+      turnId === undefined
+        ? () => undefined
+        : this.on('turn.stream', (e) => {
+            if (e.turnId !== turnId) return;
+            buffer.push(e.event);
+            wake?.();
+          });
+    turn.then(
+      () => {
+        settled = true;
+        wake?.();
+      },
+      (err: Error) => {
+        settled = true;
+        failure = err;
+        wake?.();
+      },
+    );
+    const cancel = () => {
+      if (!settled && turnId !== undefined) this.actor.send({ type: 'CANCEL', turnId });
+    };
+    return {
+      turn,
+      cancel,
+      [Symbol.asyncIterator]: (): AsyncIterator<StreamEvent> => ({
+        next: async () => {
+          for (;;) {
+            const event = buffer.shift();
+            if (event) return { value: event, done: false };
+            if (settled) {
+              off();
+              if (failure) throw failure;
+              return { value: undefined, done: true };
+            }
+            await new Promise<void>((resolve) => (wake = resolve));
+            wake = undefined;
+          }
+        },
+        return: () => {
+          cancel();
+          off();
+          return Promise.resolve({ value: undefined, done: true });
+        },
+      }),
+    };
+  }
+
+  #submit(
+    text: string,
+    options: SendOptions,
+    stream: boolean,
+  ): { turnId: string | undefined; turn: Promise<Turn> } {
+    const rejected = (err: unknown) => {
+      const turn = Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      turn.catch(() => undefined);
+      return { turnId: undefined, turn };
+    };
+    if (this.#fatal) return rejected(this.#fatal);
     let checked: SendOptions;
     try {
       checked = this.#checkSend(text, options);
     } catch (err) {
-      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      return rejected(err);
     }
     const state = this.state;
-    if (state === 'closed' || state === 'ending') return Promise.reject(this.#closedError());
+    if (state === 'closed' || state === 'ending') return rejected(this.#closedError());
+    if (checked.signal?.aborted)
+      return rejected(new AbortError('aborted', 'the message was cancelled by the caller'));
     const turnId = nanoid(12);
-    return new Promise<Turn>((resolve, reject) => {
+    const turn = new Promise<Turn>((resolve, reject) => {
       this.#waiters.set(turnId, { resolve, reject });
-      const event: { type: 'SEND'; turnId: string; text: string } & SendOptions = {
-        type: 'SEND',
-        turnId,
-        text,
-      };
-      if (checked.inReplyToMessageId !== undefined)
-        event.inReplyToMessageId = checked.inReplyToMessageId;
-      if (checked.variables !== undefined) event.variables = checked.variables;
-      this.actor.send(event as never);
     });
+    // A stream's `turn` may never be awaited: its rejection must not count as unhandled.
+    if (stream) turn.catch(() => undefined);
+    const signal = checked.signal;
+    if (signal) {
+      const onAbort = () => this.actor.send({ type: 'CANCEL', turnId });
+      signal.addEventListener('abort', onAbort, { once: true });
+      const cleanup = () => signal.removeEventListener('abort', onAbort);
+      turn.then(cleanup, cleanup);
+    }
+    const event: PendingTurnEvent = { type: 'SEND', turnId, text };
+    if (checked.inReplyToMessageId !== undefined)
+      event.inReplyToMessageId = checked.inReplyToMessageId;
+    if (checked.variables !== undefined) event.variables = checked.variables;
+    if (stream) event.stream = true;
+    this.actor.send(event);
+    return { turnId, turn };
   }
 
   /**
@@ -220,7 +330,10 @@ export class AgentSession {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('invalid_argument', 'send options must be an object');
     }
-    const { inReplyToMessageId, variables } = options;
+    const { inReplyToMessageId, variables, signal } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new InvalidArgumentError('invalid_argument', 'signal must be an AbortSignal');
+    }
     if (
       inReplyToMessageId !== undefined &&
       (typeof inReplyToMessageId !== 'string' || inReplyToMessageId === '')
@@ -240,7 +353,7 @@ export class AgentSession {
         );
       }
     }
-    return { inReplyToMessageId, variables };
+    return { inReplyToMessageId, variables, signal };
   }
 
   #onEmitted(event: SessionEmitted): void {

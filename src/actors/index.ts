@@ -20,9 +20,10 @@ import type { ApiContext } from '../http/request.js';
 import { apiRequest } from '../http/request.js';
 import { parseMessagesReply, parseStartReply } from '../http/parse.js';
 import type { Clock } from '../options.js';
+import { createStreamActor, type StreamOptions } from './stream-message.js';
 
 /** Builds the machine's actors for one client. */
-export function createSessionActors(ctx: ApiContext, clock: Clock) {
+export function createSessionActors(ctx: ApiContext, clock: Clock, stream: StreamOptions) {
   return {
     authorize: fromPromise<AuthorizeOutput, AuthorizeInput>(async ({ signal }) => {
       await ctx.tokens.get(signal);
@@ -83,6 +84,8 @@ export function createSessionActors(ctx: ApiContext, clock: Clock) {
       });
       return { messages: parseMessagesReply(res, 'end session', { allowEmpty: true }) };
     }),
+
+    streamMessage: createStreamActor(ctx, stream),
 
     idleDeadline: fromCallback<SessionEvent, IdleDeadlineInput>(({ input, sendBack }) => {
       if (input.deadline === null) return undefined;

@@ -3,6 +3,7 @@
  * replies to typed errors.
  */
 import type { AxiosInstance, AxiosResponse, Method } from 'axios';
+import type { Readable } from 'node:stream';
 import { joinUrl } from '../api/index.js';
 import type { TokenManager } from '../auth.js';
 import type { AgentforceError } from '../errors.js';
@@ -29,6 +30,25 @@ export interface ApiRequest {
   headers?: Record<string, string>;
   signal?: AbortSignal | undefined;
   repeatability: Repeatability;
+  /** `stream`: the 2xx body is returned as a Node stream (SSE); error bodies are still parsed. */
+  responseType?: 'json' | 'stream';
+}
+
+/** Reads a (small) error body of a streamed request and parses it as JSON if it is JSON. */
+async function readErrorBody(stream: Readable): Promise<unknown> {
+  let text = '';
+  for await (const chunk of stream) {
+    text += String(chunk);
+    if (text.length > 64_000) {
+      stream.destroy();
+      break;
+    }
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 /**
@@ -51,8 +71,10 @@ export async function apiRequest(
         data: req.body,
         headers: { ...ctx.headers, ...req.headers, authorization: `Bearer ${token.accessToken}` },
         ...(req.signal ? { signal: req.signal } : {}),
+        ...(req.responseType === 'stream' ? { responseType: 'stream' as const } : {}),
       });
       if (res.status >= 200 && res.status < 300) return res;
+      if (req.responseType === 'stream') res.data = await readErrorBody(res.data as Readable);
       if (res.status === 401 && !refreshed) {
         refreshed = true;
         token = await ctx.tokens.refresh(token, req.signal);

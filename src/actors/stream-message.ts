@@ -1,0 +1,188 @@
+/**
+ * The streaming send: `POST /sessions/{id}/messages/stream`, read as Server-Sent Events with
+ * eventsource-parser, turned into `STREAM.*` events for the session machine.
+ */
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { Readable } from 'node:stream';
+import { fromCallback } from 'xstate';
+import type {
+  SendMessageOutput,
+  SessionEvent,
+  StreamEvent,
+  StreamMessageInput,
+} from '../../machines/session.types.js';
+import {
+  apiPaths,
+  parseResponseMessage,
+  type ResponseMessage,
+  type SendMessageRequest,
+} from '../api/index.js';
+import type {
+  AgentforceError} from '../errors.js';
+import {
+  ConnectionError,
+  MalformedResponseError,
+  TimeoutError,
+} from '../errors.js';
+import { errorFromResponse, errorFromTransport } from '../http/errors.js';
+import { apiRequest, type ApiContext } from '../http/request.js';
+
+export interface StreamOptions {
+  /** No byte for this long ends the turn with a `stream_idle_timeout` error. @default 60000 */
+  idleTimeoutMs: number;
+}
+
+/** Turns one SSE event into the caller's event, or an error for `ERROR` events. */
+export function toStreamEvent(frame: EventSourceMessage): {
+  event?: StreamEvent;
+  message?: ResponseMessage;
+  error?: AgentforceError;
+} {
+  let data: unknown;
+  try {
+    data = JSON.parse(frame.data);
+  } catch {
+    return {
+      error: new MalformedResponseError(
+        'malformed_response',
+        `stream: event ${frame.event ?? '?'} has data that is not JSON`,
+      ),
+    };
+  }
+  const envelope = data as { message?: unknown; messages?: unknown; status?: unknown };
+  if (frame.event === 'ERROR') {
+    const status = typeof envelope.status === 'number' ? envelope.status : 500;
+    return { error: errorFromResponse(status, {}, data, 'stream message') };
+  }
+  // The documented envelope carries `message`; one doc sample sends a sync-style `{ messages }`.
+  const raw: unknown =
+    envelope.message ?? (Array.isArray(envelope.messages) ? envelope.messages[0] : undefined);
+  const message = parseResponseMessage(raw);
+  if (!message) {
+    return {
+      error: new MalformedResponseError(
+        'malformed_response',
+        `stream: event ${frame.event ?? '?'} has no message`,
+      ),
+    };
+  }
+  switch (message.type) {
+    case 'ProgressIndicator':
+      return { event: { kind: 'progress', message } };
+    case 'TextChunk':
+      return {
+        event: {
+          kind: 'delta',
+          text: typeof message['message'] === 'string' ? message['message'] : '',
+          offset: typeof message['offset'] === 'number' ? message['offset'] : 0,
+        },
+      };
+    case 'ValidationFailureChunk':
+      return {
+        event: {
+          kind: 'validation-failure',
+          reason: typeof message['reason'] === 'string' ? message['reason'] : undefined,
+          offset: typeof message['offset'] === 'number' ? message['offset'] : 0,
+        },
+      };
+    case 'EndOfTurn':
+      return { event: { kind: 'end-of-turn' } };
+    default:
+      return { event: { kind: 'message', message }, message };
+  }
+}
+
+/** The machine's `streamMessage` actor for one client. */
+export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
+  return fromCallback<SessionEvent, StreamMessageInput>(({ input, sendBack }) => {
+    const controller = new AbortController();
+    const { sessionId, sequenceId } = input;
+    let idleTimer: NodeJS.Timeout | undefined;
+    let finished = false;
+    const finish = (result: { output: SendMessageOutput } | { error: AgentforceError }) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(idleTimer);
+      if ('output' in result) sendBack({ type: 'STREAM.DONE', output: result.output });
+      else sendBack({ type: 'STREAM.FAILED', sessionId, sequenceId, error: result.error.toJSON() });
+    };
+
+    const run = async () => {
+      const message: SendMessageRequest['message'] = { type: 'Text', sequenceId, text: input.text };
+      if (input.inReplyToMessageId !== undefined)
+        message.inReplyToMessageId = input.inReplyToMessageId;
+      const res = await apiRequest(ctx, {
+        method: 'POST',
+        path: apiPaths.messagesStream(sessionId),
+        what: 'stream message',
+        body: { message, variables: input.variables ?? [] } satisfies SendMessageRequest,
+        headers: { accept: 'text/event-stream' },
+        signal: controller.signal,
+        repeatability: 'unsafe',
+        responseType: 'stream',
+      });
+      const body = res.data as Readable;
+      const messages: ResponseMessage[] = [];
+      let ended = false;
+      let failure: AgentforceError | undefined;
+      const parser = createParser({
+        onEvent: (frame) => {
+          if (ended || failure) return;
+          const { event, message: complete, error } = toStreamEvent(frame);
+          if (error) {
+            failure = error;
+            return;
+          }
+          if (complete) messages.push(complete);
+          if (event) sendBack({ type: 'STREAM.EVENT', sessionId, sequenceId, event });
+          if (event?.kind === 'end-of-turn') ended = true;
+        },
+      });
+      const armIdle = () => {
+        clearTimeout(idleTimer);
+        idleTimer = setTimeout(() => {
+          failure ??= new TimeoutError(
+            'stream_idle_timeout',
+            `stream message: no data for ${options.idleTimeoutMs} ms`,
+          );
+          body.destroy();
+        }, options.idleTimeoutMs);
+      };
+      armIdle();
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of body) {
+          armIdle();
+          parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+          if (ended || failure) break;
+        }
+      } catch (err) {
+        failure ??= errorFromTransport(err, 'stream message', controller.signal);
+      } finally {
+        clearTimeout(idleTimer);
+        body.destroy();
+      }
+      if (failure) throw failure;
+      if (!ended) {
+        // The server closed the stream before END_OF_TURN: the turn may have been processed.
+        if (messages.length === 0) {
+          throw new ConnectionError(
+            'stream message: the stream ended before the end of the turn',
+            true,
+          );
+        }
+      }
+      finish({ output: { sessionId, sequenceId, messages } });
+    };
+
+    run().catch((err: unknown) => {
+      if (controller.signal.aborted && !finished) return; // the machine left the state: stay silent
+      finish({ error: errorFromTransport(err, 'stream message', controller.signal) });
+    });
+    return () => {
+      finished = true;
+      clearTimeout(idleTimer);
+      controller.abort();
+    };
+  });
+}
