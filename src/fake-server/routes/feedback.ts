@@ -1,0 +1,23 @@
+import { FeedbackRequestSchema } from '../../api/index.js';
+import type { Exchange, JsonReply } from '../exchange.js';
+
+/**
+ * `POST /sessions/{id}/feedback`: 202 with no body. Any non-empty `feedbackId` is accepted and
+ * recorded (with whether the session issued it). Feedback does not take the session lock.
+ */
+export function feedbackRoute(x: Exchange, sessionId: string): JsonReply {
+  const denied = x.authorize();
+  if (denied) return denied;
+  const bodyError = x.requireJsonBody();
+  if (bodyError) return bodyError;
+  const parsed = x.validate(FeedbackRequestSchema);
+  if (!parsed.ok) return parsed.reply;
+  const session = x.openSession(sessionId);
+  if (!('id' in session)) return session;
+  session.feedback.push({
+    ...parsed.value,
+    at: x.now(),
+    known: session.feedbackIds.has(parsed.value.feedbackId),
+  });
+  return { kind: 'json', status: 202, body: '' };
+}

@@ -1,0 +1,36 @@
+import { TokenRequestSchema } from '../../api/index.js';
+import { mediaType } from '../body.js';
+import { oauthErrorBody } from '../errors.js';
+import type { Exchange, JsonReply } from '../exchange.js';
+
+/**
+ * `POST /services/oauth2/token`, client-credentials flow. Fields come from the form body
+ * (`application/x-www-form-urlencoded`) and the query string, as Salesforce accepts both.
+ */
+export function tokenRoute(x: Exchange, query: Readonly<Record<string, string>>): JsonReply {
+  const form =
+    mediaType(x.req.headers['content-type']) === 'application/x-www-form-urlencoded' &&
+    typeof x.body === 'object' &&
+    x.body !== null
+      ? (x.body as Record<string, string>)
+      : {};
+  const fields = { ...query, ...form };
+  const headers = { 'cache-control': 'no-store' };
+  const fail = (error: string, description: string) =>
+    x.json(400, oauthErrorBody(error, description), headers);
+  const parsed = TokenRequestSchema.safeParse(fields);
+  if (!parsed.success) {
+    const field = parsed.error.issues[0]?.path[0];
+    if (field === 'grant_type') return fail('unsupported_grant_type', 'grant type not supported');
+    if (field === 'client_id') return fail('invalid_client_id', 'client identifier invalid');
+    return fail('invalid_client', 'invalid client credentials');
+  }
+  const { clientId, clientSecret } = x.state.options;
+  if (
+    (clientId !== undefined && parsed.data.client_id !== clientId) ||
+    (clientSecret !== undefined && parsed.data.client_secret !== clientSecret)
+  ) {
+    return fail('invalid_client', 'invalid client credentials');
+  }
+  return x.json(200, x.state.tokens.issue(parsed.data.client_id, x.now()), headers);
+}

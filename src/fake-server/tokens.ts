@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { nanoid } from 'nanoid';
+import type { TokenResponse } from '../api/index.js';
+
+/**
+ * Access tokens: JWT-shaped (three base64url parts; the signature is random bytes, nothing is
+ * signed), with the claims Agent API clients read (`sub`, `iss`, `sfdc_app_id`, `scope`, `iat`,
+ * `exp`). Only tokens this emulator issued and that have not expired on its clock are accepted.
+ */
+
+/** The scope string the emulator grants. */
+export const GRANTED_SCOPE = 'sfap_api chatbot_api api';
+/** The org id in the emulator's identity URL. */
+export const ORG_ID = '00Dxx0000000001AAA';
+/** The user id (`sub`) of issued tokens. */
+export const USER_ID = '005xx0000000001AAA';
+/** The connected-app id (`sfdc_app_id`) of issued tokens. */
+export const APP_ID = '0H4xx0000000001AAA';
+
+/** The claims of an emulator token. */
+export interface TokenClaims {
+  readonly sub: string;
+  readonly iss: string;
+  readonly aud: string;
+  readonly sfdc_app_id: string;
+  readonly client_id: string;
+  readonly scope: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+}
+
+/** The result of checking an `Authorization` header. */
+export type TokenCheck = 'ok' | 'missing' | 'invalid' | 'expired';
+
+function b64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** Decodes the claims of a JWT-shaped token (no verification). Returns `undefined` if it is not one. */
+export function decodeTokenClaims(token: string): Record<string, unknown> | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts[1] === undefined) return undefined;
+  try {
+    const claims: unknown = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8'));
+    return typeof claims === 'object' && claims !== null
+      ? (claims as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Issues and checks the emulator's access tokens. */
+export class TokenIssuer {
+  readonly #expiries = new Map<string, number>();
+  #issuedSincePrune = 0;
+
+  /**
+   * @param ttlMs - token lifetime on the emulator clock.
+   * @param baseUrl - the emulator's URL (`iss`, `instance_url`, `api_instance_url`, `id`).
+   */
+  constructor(
+    private readonly ttlMs: number,
+    private readonly baseUrl: () => string,
+  ) {}
+
+  /** Issues a token for `clientId` at time `now` and returns the token endpoint's 200 body. */
+  issue(clientId: string, now: number): TokenResponse {
+    const iat = Math.floor(now / 1000);
+    const expMs = now + this.ttlMs;
+    const base = this.baseUrl();
+    const claims: TokenClaims = {
+      sub: USER_ID,
+      iss: base,
+      aud: 'api',
+      sfdc_app_id: APP_ID,
+      client_id: clientId,
+      scope: GRANTED_SCOPE,
+      iat,
+      exp: Math.floor(expMs / 1000),
+      jti: nanoid(),
+    };
+    const header = { alg: 'RS256', typ: 'JWT', kid: 'emulator' };
+    const token = `${b64url(header)}.${b64url(claims)}.${randomBytes(32).toString('base64url')}`;
+    this.#expiries.set(token, expMs);
+    if (++this.#issuedSincePrune >= 1000) this.#prune(now);
+    return {
+      access_token: token,
+      signature: randomBytes(32).toString('base64'),
+      token_format: 'jwt',
+      scope: GRANTED_SCOPE,
+      instance_url: base,
+      id: `${base}/id/${ORG_ID}/${USER_ID}`,
+      token_type: 'Bearer',
+      issued_at: String(now),
+      api_instance_url: base,
+    };
+  }
+
+  /** Checks an `Authorization` header value at time `now`. */
+  check(authorization: string | undefined, now: number): TokenCheck {
+    if (authorization === undefined || authorization === '') return 'missing';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match?.[1]) return 'invalid';
+    const exp = this.#expiries.get(match[1]);
+    if (exp === undefined) return 'invalid';
+    return now < exp ? 'ok' : 'expired';
+  }
+
+  /** Forgets every issued token (they all become invalid). */
+  revokeAll(): void {
+    this.#expiries.clear();
+  }
+
+  #prune(now: number): void {
+    this.#issuedSincePrune = 0;
+    // Keep expired tokens for a while so that they answer "expired" rather than "invalid".
+    const horizon = now - 24 * 60 * 60 * 1000;
+    for (const [token, exp] of this.#expiries) if (exp < horizon) this.#expiries.delete(token);
+  }
+}

@@ -1,0 +1,98 @@
+import { SendMessageRequestSchema, type ResponseMessage, type Variable } from '../api/index.js';
+import { completeReply } from './agents/drafts.js';
+import type { AgentTurn } from './agents/types.js';
+import type { Exchange, JsonReply } from './exchange.js';
+import { newApiId } from './ids.js';
+import { pushHistory, type Session } from './sessions.js';
+
+/** One user turn (sync send or stream): checks, the session lock, the agent, and the session's end. */
+
+/** A processed turn, ready to be answered. */
+export interface ProcessedTurn {
+  readonly session: Session;
+  readonly messages: readonly ResponseMessage[];
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Runs the checks of a send (auth, body, session, lock, sequence), then the agent, and records
+ * the turn. The session stays locked (held by the exchange) until the reply is sent. Returns the
+ * error reply when a check fails.
+ */
+export async function processTurn(
+  x: Exchange,
+  sessionId: string,
+  streaming: boolean,
+): Promise<ProcessedTurn | JsonReply> {
+  const { state } = x;
+  const parsed = x.validate(SendMessageRequestSchema);
+  if (!parsed.ok) return parsed.reply;
+  const request = parsed.value;
+  const session = x.openSession(sessionId);
+  if (!('id' in session)) return session;
+  if (session.inFlight) return x.error(423, 'ServerBusyError', 'Session Already Locked');
+  const sequenceId = request.message.sequenceId;
+  if (
+    state.options.strictSequence &&
+    session.lastSequenceId !== undefined &&
+    sequenceId <= session.lastSequenceId
+  ) {
+    return x.badRequest(
+      `Invalid sequenceId: ${sequenceId} must be greater than the last sequenceId ${session.lastSequenceId}`,
+    );
+  }
+  x.holdLock(session);
+  session.sequenceIds.push(sequenceId);
+  session.lastSequenceId =
+    session.lastSequenceId === undefined
+      ? sequenceId
+      : Math.max(session.lastSequenceId, sequenceId);
+  session.turns++;
+
+  const sent: readonly Variable[] = request.variables ?? [];
+  for (const v of sent) session.variables.set(v.name, v);
+  const message = request.message;
+  const turn: AgentTurn = {
+    sessionId: session.id,
+    agentId: session.agentId,
+    sequenceId,
+    text: message.type === 'Text' ? message.text : '',
+    message,
+    variables: sent,
+    sessionVariables: Object.fromEntries(session.variables),
+    inReplyToMessageId: message.inReplyToMessageId,
+    history: session.history,
+    state: session.state,
+    streaming,
+  };
+
+  let messages: ResponseMessage[];
+  try {
+    const planId = newApiId();
+    messages = completeReply(await state.agent.reply(turn), planId);
+  } catch (err) {
+    return x.error(500, 'HttpServerErrorException', `The agent failed: ${errorText(err)}`);
+  }
+
+  const fault = x.fault;
+  let endReason = session.pendingServerEnd;
+  if (fault !== undefined && 'sessionEnded' in fault) endReason = fault.reason ?? 'Action';
+  if (endReason !== undefined && !messages.some((m) => m.type === 'SessionEnded')) {
+    messages.push({ type: 'SessionEnded', id: newApiId(), reason: endReason, feedbackId: '' });
+  }
+  session.pendingServerEnd = undefined;
+  for (const m of messages) {
+    if (typeof m.feedbackId === 'string' && m.feedbackId !== '')
+      session.feedbackIds.add(m.feedbackId);
+  }
+  pushHistory(session, { sequenceId, message, reply: messages });
+  const ended = messages.find((m) => m.type === 'SessionEnded');
+  if (ended !== undefined) {
+    const reason = typeof ended.reason === 'string' ? ended.reason : 'Action';
+    state.sessions.end(session.id, 'server', reason, x.now());
+  }
+  return { session, messages };
+}
