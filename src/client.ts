@@ -22,7 +22,13 @@ import {
 import { AgentSession } from './session.js';
 import { prepareRestore } from './snapshot.js';
 import type { Actor } from 'xstate';
-import { InvalidArgumentError } from './errors.js';
+import {
+  AgentforceError,
+  InvalidArgumentError,
+  TimeoutError,
+  isAgentforceError,
+} from './errors.js';
+import type { EndReason } from './api/index.js';
 
 const DEFAULT_API_BASE = 'https://api.salesforce.com';
 const DEFAULT_MAX_MESSAGE_LENGTH = 100_000;
@@ -48,6 +54,7 @@ export class AgentforceClient {
   readonly #options: ResolvedClientOptions;
   readonly #inspect: ClientOptions['inspect'];
   readonly #api: ApiContext;
+  readonly #open = new Set<AgentSession>();
 
   constructor(options: ClientOptions) {
     const resolved = resolveClientOptions(options);
@@ -115,9 +122,7 @@ export class AgentforceClient {
     if (o.maxRestarts !== undefined) input.maxRestarts = o.maxRestarts;
     if (o.idleTimeoutMs !== undefined) input.idleTimeoutMs = o.idleTimeoutMs;
     const actor = createActor(this.machine, { input, ...this.#actorOptions() });
-    const session = new AgentSession(actor, o.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
-    actor.start();
-    return session;
+    return this.#track(new AgentSession(actor, o.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH));
   }
 
   /**
@@ -135,8 +140,66 @@ export class AgentforceClient {
       input: { agentId: snapshot.context.agentId, endpoint: snapshot.context.endpoint },
       ...this.#actorOptions(),
     });
-    const session = new AgentSession(actor, options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
-    actor.start();
+    return this.#track(
+      new AgentSession(actor, options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH),
+    );
+  }
+
+  /** Sessions of this client that are not closed yet. */
+  get openSessions(): number {
+    return this.#open.size;
+  }
+
+  /**
+   * Ends every open session of this client (`DELETE` with `reason`, default `UserRequest`), in
+   * parallel, waiting at most `deadlineMs` (default 10 s). Resolves with the sessions that did not
+   * end cleanly: their DELETE failed or the deadline passed (those are stopped locally).
+   */
+  async shutdown(
+    options: { deadlineMs?: number; reason?: EndReason } = {},
+  ): Promise<{
+    ended: number;
+    failed: Array<{ sessionId: string | null; error: AgentforceError }>;
+  }> {
+    const deadlineMs = options.deadlineMs ?? 10_000;
+    const sessions = [...this.#open];
+    const failed: Array<{ sessionId: string | null; error: AgentforceError }> = [];
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), deadlineMs);
+    });
+    const results = await Promise.all(
+      sessions.map(async (session) => {
+        const ended = session.end(options.reason ?? 'UserRequest').then(
+          () => 'ok' as const,
+          (err: unknown) => err,
+        );
+        const result = await Promise.race([ended, deadline]);
+        if (result === 'ok') return;
+        const error =
+          result === 'deadline'
+            ? new TimeoutError(
+                'timeout',
+                `shutdown: the session did not end within ${deadlineMs} ms`,
+              )
+            : isAgentforceError(result)
+              ? result
+              : new AgentforceError('internal', String(result));
+        if (result === 'deadline') session.stop();
+        failed.push({ sessionId: session.sessionId, error });
+      }),
+    );
+    clearTimeout(timer);
+    return { ended: results.length - failed.length, failed };
+  }
+
+  #track(session: AgentSession): AgentSession {
+    session.actor.subscribe({
+      complete: () => this.#open.delete(session),
+      error: () => this.#open.delete(session),
+    });
+    this.#open.add(session);
+    session.actor.start();
     return session;
   }
 
