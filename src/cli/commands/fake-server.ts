@@ -1,0 +1,122 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { startFakeAgentApi, type FakeAgentApi } from '../../fake-server/index.js';
+
+/**
+ * `agentforce-session fake-server`: runs the Agent API emulator until SIGINT or SIGTERM.
+ * The first stdout line is `listening on http://HOST:PORT`. Client credentials for the token
+ * endpoint come only from the environment (`FAKE_SERVER_CLIENT_ID`, `FAKE_SERVER_CLIENT_SECRET`),
+ * never from the command line.
+ */
+
+const UNITS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/**
+ * Parses a duration: a number of milliseconds (`1500`) or a number with a unit `ms`, `s`, `m`
+ * or `h` (`30s`, `15m`, `1.5h`).
+ *
+ * @throws InvalidArgumentError (a commander usage error) for anything else.
+ */
+export function parseDuration(value: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(value);
+  if (!match?.[1]) {
+    throw new InvalidArgumentError(`expected a duration such as 1500, 30s or 15m (got "${value}")`);
+  }
+  const ms = Number(match[1]) * (UNITS[(match[2] ?? 'ms').toLowerCase()] ?? 1);
+  if (!Number.isFinite(ms)) throw new InvalidArgumentError(`duration too large: "${value}"`);
+  return Math.round(ms);
+}
+
+/** Parses a positive duration (a lifetime). */
+function parseLifetime(value: string): number {
+  const ms = parseDuration(value);
+  if (ms <= 0) throw new InvalidArgumentError(`expected a duration above zero (got "${value}")`);
+  return ms;
+}
+
+/** Parses a TCP port, 0-65535. */
+export function parsePort(value: string): number {
+  if (!/^\d+$/.test(value.trim()))
+    throw new InvalidArgumentError(`expected a port number (got "${value}")`);
+  const port = Number(value);
+  if (port > 65535) throw new InvalidArgumentError(`port must be at most 65535 (got ${port})`);
+  return port;
+}
+
+/** Parses a non-negative whole number of milliseconds. */
+export function parseMillis(value: string): number {
+  if (!/^\d+$/.test(value.trim())) {
+    throw new InvalidArgumentError(
+      `expected a non-negative number of milliseconds (got "${value}")`,
+    );
+  }
+  return Number(value);
+}
+
+interface FakeServerFlags {
+  port: number;
+  host: string;
+  sessionTtl?: number;
+  latency?: number;
+  strictSequence?: boolean;
+  streamChunkDelay?: number;
+  tokenTtl?: number;
+}
+
+function envValue(name: string): string | undefined {
+  const v = process.env[name];
+  return v === undefined || v === '' ? undefined : v;
+}
+
+/** Adds the `fake-server` subcommand to `program`. */
+export function registerFakeServerCommand(program: Command): void {
+  program
+    .command('fake-server')
+    .description(
+      'Run a local emulator of the Agentforce Agent API (token endpoint included) until SIGINT/SIGTERM. ' +
+        'Token-endpoint credentials come from FAKE_SERVER_CLIENT_ID / FAKE_SERVER_CLIENT_SECRET.',
+    )
+    .option('--port <n>', 'port to listen on (0 = a free port)', parsePort, 0)
+    .option('--host <h>', 'interface to listen on', '127.0.0.1')
+    .option(
+      '--session-ttl <duration>',
+      'session inactivity expiry (ms, or 30s, 15m, 1h)',
+      parseLifetime,
+    )
+    .option('--latency <ms>', 'milliseconds added before every Agent API reply', parseMillis)
+    .option('--strict-sequence', 'reject a sequenceId not greater than the last one with 400')
+    .option('--stream-chunk-delay <ms>', 'milliseconds between two SSE events', parseMillis)
+    .option('--token-ttl <duration>', 'access token lifetime (ms, or 30s, 15m, 1h)', parseLifetime)
+    .action(async (flags: FakeServerFlags) => {
+      const api = await startFakeAgentApi({
+        port: flags.port,
+        host: flags.host,
+        sessionTtlMs: flags.sessionTtl,
+        latencyMs: flags.latency,
+        strictSequence: flags.strictSequence ?? false,
+        streamChunkDelayMs: flags.streamChunkDelay,
+        tokenTtlMs: flags.tokenTtl,
+        clientId: envValue('FAKE_SERVER_CLIENT_ID'),
+        clientSecret: envValue('FAKE_SERVER_CLIENT_SECRET'),
+      });
+      process.stdout.write(`listening on ${api.url}\n`);
+      shutdownOnSignals(api);
+    });
+}
+
+function shutdownOnSignals(api: FakeAgentApi): void {
+  const stop = () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    api.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
