@@ -109,9 +109,9 @@ export class AgentSession {
    */
   start(): Promise<Turn> {
     if (this.#fatal) return Promise.reject(this.#fatal);
-    if (this.#greeting) return Promise.resolve(this.#greeting);
     const state = this.state;
     if (state === 'closed' || state === 'ending') return Promise.reject(this.#closedError());
+    if (this.#greeting) return Promise.resolve(this.#greeting);
     const sessionId = this.sessionId;
     if (sessionId !== null && state !== 'starting') {
       return Promise.resolve(toTurn(sessionId, undefined, []));
