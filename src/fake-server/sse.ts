@@ -187,7 +187,9 @@ export async function runStream(x: Exchange, reply: StreamReply): Promise<void> 
         await x.untilClosed();
         return;
       }
-      x.drop();
+      // Let what was written reach the socket first: the client sees the events, then a reset.
+      await new Promise<void>((resolve) => res.write('', () => resolve()));
+      if (!x.closed) x.drop();
       return;
     }
     const ev = events[i];

@@ -64,7 +64,7 @@ export async function processTurn(
     variables: sent,
     sessionVariables: Object.fromEntries(session.variables),
     inReplyToMessageId: message.inReplyToMessageId,
-    history: session.history,
+    history: session.history.slice(),
     state: session.state,
     streaming,
   };
