@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AgentforceClient,
+  BadRequestError,
+  InternalServerError,
+  InvalidArgumentError,
+  PermissionDeniedError,
+  UnprocessableError,
+  clientCredentials,
+} from '../../src/index.js';
+import { AGENT_ID, harness } from './helpers.js';
+
+const base = { myDomainUrl: 'https://example.my.salesforce.com', auth: 'token' };
+
+describe('options are validated up front, with errors that name the option', () => {
+  it.each([
+    [{ ...base, myDomainUrl: 'http://example.my.salesforce.com' }, /myDomainUrl must use https/],
+    [{ ...base, myDomainUrl: 'not a url' }, /myDomainUrl must be an absolute URL/],
+    [{ ...base, apiBaseUrl: 'ftp://x' }, /apiBaseUrl must use https/],
+    [{ ...base, auth: 42 }, /auth must be/],
+    [{ ...base, auth: '' }, /auth must be/],
+    [{ ...base, timeoutMs: -1 }, /timeoutMs must be an integer/],
+    [{ ...base, retry: { maxRetries: 1.5 } }, /retry.maxRetries must be an integer/],
+    [{ ...base, retry: { tries: 3 } }, /retry.tries is not a retry option/],
+    [
+      { ...base, sessionDefaults: { onExpiry: 'sometimes' } },
+      /sessionDefaults.onExpiry must be 'restart' or 'close'/,
+    ],
+  ])('client options %#', (options, message) => {
+    expect(() => new AgentforceClient(options as never)).toThrow(InvalidArgumentError);
+    expect(() => new AgentforceClient(options as never)).toThrow(message);
+  });
+
+  it('accepts http on loopback', () => {
+    const client = new AgentforceClient({ ...base, myDomainUrl: 'http://127.0.0.1:1234' });
+    client.close();
+  });
+
+  it.each([
+    [{ agentId: 'nope' }, /agentId must be a 15- or 18-character agent id/],
+    [{ agentId: '0Xx123' }, /agentId/],
+    [{ agentId: AGENT_ID, maxQueue: -1 }, /maxQueue must be an integer/],
+    [{ agentId: AGENT_ID, idleTimeoutMs: 0 }, /idleTimeoutMs must be an integer/],
+    [
+      { agentId: AGENT_ID, variables: [{ name: 'x', type: 'Boolean', value: 'true' }] },
+      /variables\[0\]\.value/,
+    ],
+    [
+      { agentId: AGENT_ID, variables: [{ name: 'x', type: 'Nope', value: 1 }] },
+      /variables\[0\]\.type/,
+    ],
+  ])('session options %#', (options, message) => {
+    const client = new AgentforceClient(base);
+    try {
+      expect(() => client.session(options as never)).toThrow(message);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('clientCredentials refuses empty credentials and never shows the secret', () => {
+    expect(() => clientCredentials({ clientId: '', clientSecret: 'x' })).toThrow(/clientId/);
+    expect(() => clientCredentials({ clientId: 'x', clientSecret: '' })).toThrow(/clientSecret/);
+    const auth = clientCredentials({ clientId: 'id', clientSecret: 'shh-very-secret' });
+    expect(JSON.stringify(auth)).not.toContain('shh-very-secret');
+    expect(JSON.stringify(new AgentforceClient({ ...base, auth }))).not.toContain(
+      'shh-very-secret',
+    );
+  });
+
+  it('bad send arguments are refused before anything is sent', async () => {
+    const { api, session } = await harness();
+    await session.start();
+    const before = api.requests.length;
+    await expect(session.send('')).rejects.toThrow(/must not be empty/);
+    await expect(session.send('   ')).rejects.toThrow(InvalidArgumentError);
+    await expect(session.send('x'.repeat(100_001))).rejects.toThrow(/maxMessageLength/);
+    await expect(session.send(42 as never)).rejects.toThrow(/text must be a string/);
+    await expect(session.send('hi', { inReplyToMessageId: '' })).rejects.toThrow(
+      /inReplyToMessageId/,
+    );
+    await expect(session.end('Bored' as never)).rejects.toThrow(/end reason must be one of/);
+    expect(api.requests.length).toBe(before);
+    expect(session.state).toBe('awaitingInput');
+  });
+});
+
+describe('each error status on start gives its class and a failed session', () => {
+  it.each([
+    [400, BadRequestError],
+    [403, PermissionDeniedError],
+    [422, UnprocessableError],
+    [500, InternalServerError],
+  ])('%i', async (status, Class) => {
+    const { api, session } = await harness();
+    api.faults.next('start', { status }, { times: 3 });
+    await expect(session.start()).rejects.toBeInstanceOf(Class);
+    expect(session.outcome).toMatchObject({ reason: 'failed', error: { status } });
+  });
+});
