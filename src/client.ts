@@ -20,6 +20,7 @@ import {
   type SessionOptions,
 } from './options.js';
 import { AgentSession } from './session.js';
+import { SessionManager, type SessionManagerOptions } from './manager/session-manager.js';
 import { prepareRestore } from './snapshot.js';
 import type { Actor } from 'xstate';
 import {
@@ -145,6 +146,14 @@ export class AgentforceClient {
     );
   }
 
+  /**
+   * A manager of many conversations keyed by your own conversation key, persisted in `store`
+   * (memory by default, Redis for many nodes). See {@link SessionManager}.
+   */
+  conversations(options: SessionManagerOptions): SessionManager {
+    return new SessionManager(this, options);
+  }
+
   /** Sessions of this client that are not closed yet. */
   get openSessions(): number {
     return this.#open.size;
@@ -155,9 +164,7 @@ export class AgentforceClient {
    * parallel, waiting at most `deadlineMs` (default 10 s). Resolves with the sessions that did not
    * end cleanly: their DELETE failed or the deadline passed (those are stopped locally).
    */
-  async shutdown(
-    options: { deadlineMs?: number; reason?: EndReason } = {},
-  ): Promise<{
+  async shutdown(options: { deadlineMs?: number; reason?: EndReason } = {}): Promise<{
     ended: number;
     failed: Array<{ sessionId: string | null; error: AgentforceError }>;
   }> {

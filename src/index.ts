@@ -14,6 +14,23 @@ export {
 export type { ClientOptions, SessionOptions, Clock } from './options.js';
 export type { RetryOptions } from './http/retry.js';
 export type { Turn } from './turn.js';
+export {
+  SessionManager,
+  type SessionManagerOptions,
+  type ManagerEvent,
+  type ManagerStats,
+} from './manager/session-manager.js';
+export {
+  MemoryStore,
+  LeaseLostError,
+  LockTimeoutError,
+  StoreError,
+  type SessionStore,
+  type StoredSession,
+  type Lease,
+  type AcquireOptions,
+  type SessionRecordInput,
+} from './stores/index.js';
 export type { PersistedSession } from './snapshot.js';
 export {
   AgentforceError,

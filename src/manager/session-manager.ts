@@ -1,0 +1,436 @@
+/**
+ * `SessionManager`: many conversations, keyed by the application's own conversation key, on one
+ * node or many. Each conversation is one independent session actor (root actors in a map, never
+ * thousands of children of one parent); turns of a conversation are serialised locally and,
+ * through the store's lease, across nodes; its snapshot is saved after every turn so any node can
+ * take the next message.
+ */
+import type { EndReason } from '../api/index.js';
+import type { AgentforceClient } from '../client.js';
+import {
+  AgentforceError,
+  InvalidArgumentError,
+  SessionClosedError,
+  isAgentforceError,
+} from '../errors.js';
+import type { SessionOptions } from '../options.js';
+import type { AgentSession, SendOptions } from '../session.js';
+import { LeaseLostError } from '../stores/errors.js';
+import { MemoryStore } from '../stores/memory.js';
+import type { Lease, SessionStore } from '../stores/types.js';
+import type { Turn } from '../turn.js';
+import { SESSION_SCHEMA_VERSION } from '../../machines/session.machine.js';
+
+/** Options of {@link SessionManager}. */
+export interface SessionManagerOptions {
+  /** Options of every conversation's session (the agent id at least). */
+  session: SessionOptions;
+  /** Where conversations live between turns. @default a new {@link MemoryStore} */
+  store?: SessionStore | undefined;
+  /** Most live session actors kept in this process; the least recently used idle ones are stopped (they stay in the store). @default 10000 */
+  maxLive?: number | undefined;
+  /** Lease of a conversation's lock during a turn, renewed while the turn runs. @default 30000 */
+  leaseMs?: number | undefined;
+  /** How long a turn waits for a conversation locked by another node. @default 120000 */
+  lockWaitMs?: number | undefined;
+  /** How long a stored conversation is kept after its last turn when the session has no idle deadline. @default 3600000 */
+  recordTtlMs?: number | undefined;
+}
+
+/** What the manager emits. */
+export type ManagerEvent =
+  | { type: 'conversation.created'; key: string }
+  | { type: 'conversation.restored'; key: string }
+  | { type: 'conversation.evicted'; key: string }
+  | {
+      type: 'conversation.restarted';
+      key: string;
+      previousSessionId: string | null;
+      sessionId: string;
+    }
+  | { type: 'conversation.closed'; key: string; reason: string }
+  | { type: 'turn.completed'; key: string; sessionId: string; sequenceId: number | undefined }
+  | { type: 'turn.failed'; key: string; error: AgentforceError }
+  /** The snapshot after a turn could not be saved (the reply was still delivered). */
+  | {
+      type: 'conversation.persist-failed';
+      key: string;
+      error: AgentforceError;
+      leaseLost: boolean;
+    };
+
+/** Counters for metrics. */
+export interface ManagerStats {
+  /** Session actors alive in this process. */
+  live: number;
+  /** Turns running in this process now. */
+  inFlight: number;
+  turns: number;
+  failedTurns: number;
+  /** Sessions replaced after expiry. */
+  restarts: number;
+  /** Conversations closed (ended by the app or the server, expired, failed). */
+  ended: number;
+  /** Live sessions stopped to respect `maxLive`. */
+  evictions: number;
+}
+
+interface Live {
+  session: AgentSession;
+  /** Fencing token of the lease under which its snapshot was last saved. */
+  savedToken: number;
+}
+
+/**
+ * Runs many conversations. `send(key, text)` starts the conversation's session on first use,
+ * routes to its live session, serialises its turns, and resolves with the reply.
+ *
+ * @example
+ * ```ts
+ * const manager = client.conversations({ session: { agentId }, store: new RedisStore(redisUrl) });
+ * const turn = await manager.send(userId, 'Where is my order?');
+ * process.once('SIGTERM', () => manager.shutdown({ deadlineMs: 10_000 }));
+ * ```
+ */
+export class SessionManager {
+  readonly store: SessionStore;
+  readonly #client: AgentforceClient;
+  readonly #options: {
+    session: SessionOptions;
+    maxLive: number;
+    leaseMs: number;
+    lockWaitMs: number;
+    recordTtlMs: number;
+  };
+  /** Live sessions, least recently used first. */
+  readonly #live = new Map<string, Live>();
+  readonly #chains = new Map<string, Promise<unknown>>();
+  /** Keys whose turn is running here now (never evicted). */
+  readonly #busy = new Set<string>();
+  readonly #listeners = new Set<(event: ManagerEvent) => void>();
+  readonly #stats: Omit<ManagerStats, 'live'> = {
+    inFlight: 0,
+    turns: 0,
+    failedTurns: 0,
+    restarts: 0,
+    ended: 0,
+    evictions: 0,
+  };
+  #closing = false;
+
+  constructor(client: AgentforceClient, options: SessionManagerOptions) {
+    if (typeof options !== 'object' || options === null || typeof options.session !== 'object') {
+      throw new InvalidArgumentError(
+        'invalid_argument',
+        'conversations: options.session (with an agentId) is required',
+      );
+    }
+    const int = (name: string, value: number | undefined, fallback: number, min: number) => {
+      if (value === undefined) return fallback;
+      if (!Number.isInteger(value) || value < min) {
+        throw new InvalidArgumentError(
+          'invalid_argument',
+          `conversations: ${name} must be an integer ≥ ${min} (got ${String(value)})`,
+        );
+      }
+      return value;
+    };
+    this.#client = client;
+    this.store = options.store ?? new MemoryStore();
+    this.#options = {
+      session: options.session,
+      maxLive: int('maxLive', options.maxLive, 10_000, 1),
+      leaseMs: int('leaseMs', options.leaseMs, 30_000, 100),
+      lockWaitMs: int('lockWaitMs', options.lockWaitMs, 120_000, 0),
+      recordTtlMs: int('recordTtlMs', options.recordTtlMs, 3_600_000, 1),
+    };
+    // Fail fast on bad session options (and the agent id), before any conversation.
+    client.session(this.#options.session).stop();
+  }
+
+  /** Counters for metrics. */
+  get stats(): ManagerStats {
+    return { live: this.#live.size, ...this.#stats };
+  }
+
+  /** Listens to the manager's events; returns a function that stops listening. */
+  on(handler: (event: ManagerEvent) => void): () => void {
+    this.#listeners.add(handler);
+    return () => this.#listeners.delete(handler);
+  }
+
+  /**
+   * Sends a message in the conversation `key` and resolves with the agent's reply. Starts the
+   * conversation's session on first use (and again after it closed); turns of one conversation
+   * run one at a time, in call order on this node, and under the store's lock across nodes.
+   */
+  send(key: string, text: string, options: SendOptions = {}): Promise<Turn> {
+    if (typeof key !== 'string' || key === '') {
+      return Promise.reject(
+        new InvalidArgumentError('invalid_argument', 'conversation key must be a non-empty string'),
+      );
+    }
+    if (this.#closing) {
+      return Promise.reject(
+        new SessionClosedError('session_closed', 'the session manager is shutting down'),
+      );
+    }
+    return this.#serialise(key, () => this.#turn(key, text, options));
+  }
+
+  /** Ends the conversation's server session (DELETE with `reason`) and forgets it. */
+  end(key: string, reason: EndReason = 'UserRequest'): Promise<void> {
+    return this.#serialise(key, () => this.#end(key, reason));
+  }
+
+  /**
+   * Ends every open conversation, live here or only in the store (DELETE with `reason`, default
+   * `UserRequest`), waiting at most `deadlineMs`; new messages are refused meanwhile. Resolves
+   * with the conversations that did not end cleanly.
+   */
+  async shutdown(
+    options: { deadlineMs?: number; reason?: EndReason } = {},
+  ): Promise<{ ended: number; failed: Array<{ key: string; error: AgentforceError }> }> {
+    this.#closing = true;
+    const deadlineMs = options.deadlineMs ?? 10_000;
+    const keys = new Set([...this.#live.keys(), ...(await this.store.keys().catch(() => []))]);
+    const failed: Array<{ key: string; error: AgentforceError }> = [];
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => {
+      timer = setTimeout(() => resolve('deadline'), deadlineMs);
+    });
+    await Promise.all(
+      [...keys].map(async (key) => {
+        const result = await Promise.race([
+          this.#serialise(key, () => this.#end(key, options.reason ?? 'UserRequest')).then(
+            () => 'ok' as const,
+            (err: unknown) => err,
+          ),
+          deadline,
+        ]);
+        if (result === 'ok') return;
+        failed.push({
+          key,
+          error:
+            result === 'deadline'
+              ? new AgentforceError(
+                  'timeout',
+                  `shutdown: conversation ${key} did not end within ${deadlineMs} ms`,
+                )
+              : isAgentforceError(result)
+                ? result
+                : new AgentforceError('internal', String(result)),
+        });
+      }),
+    );
+    clearTimeout(timer);
+    for (const [key, live] of this.#live) {
+      live.session.stop();
+      this.#live.delete(key);
+    }
+    return { ended: keys.size - failed.length, failed };
+  }
+
+  #serialise<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.#chains.get(key) ?? Promise.resolve();
+    const next = previous.then(work, work);
+    const settled = next.catch(() => undefined);
+    this.#chains.set(key, settled);
+    void settled.then(() => {
+      if (this.#chains.get(key) === settled) this.#chains.delete(key);
+    });
+    return next;
+  }
+
+  async #turn(key: string, text: string, options: SendOptions): Promise<Turn> {
+    this.#stats.inFlight++;
+    this.#busy.add(key);
+    const lease = await this.store.acquire(key, {
+      leaseMs: this.#options.leaseMs,
+      waitMs: this.#options.lockWaitMs,
+    });
+    let current = lease;
+    const renewEvery = Math.max(50, Math.floor(this.#options.leaseMs / 3));
+    const renewal = setInterval(() => {
+      this.store.renew(current, this.#options.leaseMs).then(
+        (renewed) => (current = renewed),
+        () => undefined, // the save below is fenced: a lost lease shows there
+      );
+    }, renewEvery);
+    try {
+      const session = await this.#sessionFor(key, lease);
+      const maxRestarts = session.actor.getSnapshot().context.maxRestarts;
+      const last = session.actor.getSnapshot().context.lastSequenceId;
+      // Reserve ids for this message and every re-send a restart may need, so a node that dies
+      // mid-turn cannot make the next node reuse one.
+      const first = await this.store.nextSequenceId(key, last);
+      if (maxRestarts > 0) await this.store.nextSequenceId(key, first + maxRestarts - 1);
+      session.actor.send({ type: 'SEQUENCE.FLOOR', lastSequenceId: first - 1 });
+      try {
+        const turn = await session.send(text, options);
+        this.#stats.turns++;
+        this.#emit({
+          type: 'turn.completed',
+          key,
+          sessionId: turn.sessionId,
+          sequenceId: turn.sequenceId,
+        });
+        return turn;
+      } catch (err) {
+        this.#stats.failedTurns++;
+        this.#emit({ type: 'turn.failed', key, error: err as AgentforceError });
+        throw err;
+      } finally {
+        await this.#persist(key, session, current);
+      }
+    } finally {
+      clearInterval(renewal);
+      this.#stats.inFlight--;
+      this.#busy.delete(key);
+      await this.store.release(current).catch(() => undefined);
+      this.#evictIfNeeded();
+    }
+  }
+
+  /** The conversation's session: the live one if it is current, else restored or new. */
+  async #sessionFor(key: string, lease: Lease): Promise<AgentSession> {
+    const record = await this.store.load(key);
+    const live = this.#live.get(key);
+    if (
+      live &&
+      live.session.state !== 'closed' &&
+      record &&
+      record.fencingToken === live.savedToken
+    ) {
+      this.#live.delete(key);
+      this.#live.set(key, live); // most recently used
+      return live.session;
+    }
+    if (live) {
+      // Another node moved the conversation on since this copy was saved: drop it.
+      live.session.stop();
+      this.#live.delete(key);
+    }
+    let session: AgentSession | undefined;
+    if (record && record.schemaVersion === SESSION_SCHEMA_VERSION) {
+      session = this.#client.restore(record.snapshot, {
+        maxMessageLength: this.#options.session.maxMessageLength,
+      });
+      if (session.state === 'closed') {
+        session.stop();
+        session = undefined;
+      } else {
+        this.#emit({ type: 'conversation.restored', key });
+      }
+    } else if (record) {
+      // Written by another schema version: refuse it whole (never half-restore); start afresh.
+      await this.store.delete(key, lease);
+    }
+    if (!session) {
+      session = this.#client.session(this.#options.session);
+      this.#emit({ type: 'conversation.created', key });
+    }
+    session.on('session.restarted', (e) => {
+      this.#stats.restarts++;
+      this.#emit({
+        type: 'conversation.restarted',
+        key,
+        previousSessionId: e.previousSessionId,
+        sessionId: e.sessionId,
+      });
+    });
+    this.#live.set(key, { session, savedToken: lease.token });
+    this.#evictIfNeeded();
+    return session;
+  }
+
+  /** Saves the snapshot after a turn (fenced by the lease), or deletes a closed conversation. */
+  async #persist(key: string, session: AgentSession, lease: Lease): Promise<void> {
+    try {
+      if (session.state === 'closed') {
+        this.#closed(key, session);
+        await this.store.delete(key, lease);
+        return;
+      }
+      const snapshot = session.snapshot();
+      const idle = snapshot.machine.context.idleDeadline;
+      await this.store.save(key, lease, {
+        schemaVersion: snapshot.schemaVersion,
+        snapshot,
+        expiresAt: idle ?? Date.now() + this.#options.recordTtlMs,
+      });
+      const live = this.#live.get(key);
+      if (live?.session === session) live.savedToken = lease.token;
+    } catch (err) {
+      // A lost lease means another node owns the conversation now; a store failure means the
+      // saved copy is older than this one. Either way this copy must not be reused: the next turn
+      // starts from the store (the sequence counter there never goes backwards). The reply
+      // already obtained is still handed to the caller.
+      session.stop();
+      if (this.#live.get(key)?.session === session) this.#live.delete(key);
+      this.#emit({
+        type: 'conversation.persist-failed',
+        key,
+        error: isAgentforceError(err) ? err : new AgentforceError('store', String(err)),
+        leaseLost: err instanceof LeaseLostError,
+      });
+    }
+  }
+
+  async #end(key: string, reason: EndReason): Promise<void> {
+    const lease = await this.store.acquire(key, {
+      leaseMs: this.#options.leaseMs,
+      waitMs: this.#options.lockWaitMs,
+    });
+    try {
+      const record = await this.store.load(key);
+      const live = this.#live.get(key);
+      let session: AgentSession | undefined =
+        live && record && record.fencingToken === live.savedToken ? live.session : undefined;
+      if (!session && live) live.session.stop();
+      if (!session && record && record.schemaVersion === SESSION_SCHEMA_VERSION) {
+        session = this.#client.restore(record.snapshot);
+      }
+      if (session && session.state !== 'closed') {
+        try {
+          await session.end(reason);
+        } finally {
+          this.#closed(key, session);
+        }
+      }
+      if (record) await this.store.delete(key, lease);
+    } finally {
+      this.#live.delete(key);
+      await this.store.release(lease).catch(() => undefined);
+    }
+  }
+
+  #closed(key: string, session: AgentSession): void {
+    this.#stats.ended++;
+    this.#emit({ type: 'conversation.closed', key, reason: session.outcome?.reason ?? 'ended' });
+    if (this.#live.get(key)?.session === session) this.#live.delete(key);
+  }
+
+  /** Stops the least recently used idle sessions beyond `maxLive` (they stay in the store). */
+  #evictIfNeeded(): void {
+    if (this.#live.size <= this.#options.maxLive) return;
+    for (const [key, live] of this.#live) {
+      if (this.#live.size <= this.#options.maxLive) break;
+      if (this.#busy.has(key)) continue;
+      live.session.stop();
+      this.#live.delete(key);
+      this.#stats.evictions++;
+      this.#emit({ type: 'conversation.evicted', key });
+    }
+  }
+
+  #emit(event: ManagerEvent): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener(event);
+      } catch {
+        // a listener's failure must not break a turn
+      }
+    }
+  }
+}

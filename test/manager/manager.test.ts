@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AgentforceClient,
+  MemoryStore,
+  clientCredentials,
+  type ManagerEvent,
+} from '../../src/index.js';
+import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
+import { AGENT_ID, CLIENT_ID, CLIENT_SECRET } from '../client/helpers.js';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function setup(options: { maxLive?: number; strict?: boolean } = {}) {
+  const api = await startFakeAgentApi({
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    strictSequence: options.strict ?? true,
+  });
+  const client = new AgentforceClient({
+    myDomainUrl: api.url,
+    auth: clientCredentials({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
+    retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 50 },
+  });
+  const store = new MemoryStore();
+  const manager = client.conversations({
+    session: { agentId: AGENT_ID },
+    store,
+    maxLive: options.maxLive,
+  });
+  const events: ManagerEvent[] = [];
+  manager.on((e) => events.push(e));
+  cleanups.push(
+    () => api.close(),
+    () => client.close(),
+  );
+  return { api, client, store, manager, events };
+}
+
+const seqs = (api: FakeAgentApi) => api.sessions().map((s) => s.sequenceIds);
+
+describe('SessionManager', () => {
+  it('starts a session on first use, routes later messages to it, and serialises turns per key', async () => {
+    const { api, manager } = await setup();
+    const replies = await Promise.all([
+      manager.send('alice', 'a1'),
+      manager.send('alice', 'a2'),
+      manager.send('bob', 'b1'),
+      manager.send('alice', 'a3'),
+    ]);
+    expect(replies.map((t) => t.text.match(/"(\w\d)"/)?.[1])).toEqual(['a1', 'a2', 'b1', 'a3']);
+    expect(replies[0].sessionId).toBe(replies[1].sessionId);
+    expect(replies[2].sessionId).not.toBe(replies[0].sessionId);
+    expect(api.sessions()).toHaveLength(2);
+    expect(api.requests.filter((r) => r.status === 423)).toEqual([]);
+    expect(manager.stats).toMatchObject({ live: 2, inFlight: 0, turns: 4 });
+  });
+
+  it('evicts idle sessions beyond maxLive and rehydrates them from the store on their next message', async () => {
+    const { api, manager, events } = await setup({ maxLive: 2 });
+    for (const key of ['k1', 'k2', 'k3']) await manager.send(key, `hello ${key}`);
+    expect(manager.stats).toMatchObject({ live: 2, evictions: 1 });
+    expect(events).toContainEqual({ type: 'conversation.evicted', key: 'k1' });
+    const again = await manager.send('k1', 'back');
+    expect(events).toContainEqual({ type: 'conversation.restored', key: 'k1' });
+    expect(api.sessions()).toHaveLength(3); // same server session for k1, continued
+    expect(again.sequenceId).toBeGreaterThan(1);
+    expect(seqs(api).every((ids) => ids.every((id, i) => i === 0 || id > ids[i - 1]!))).toBe(true);
+  });
+
+  it('a second manager on the same store continues a conversation another one started (as another node would)', async () => {
+    const { api, client, store, manager } = await setup();
+    const first = await manager.send('carol', 'on node one');
+    const other = client.conversations({ session: { agentId: AGENT_ID }, store });
+    const second = await other.send('carol', 'on node two');
+    expect(second.sessionId).toBe(first.sessionId);
+    const third = await manager.send('carol', 'back on node one');
+    expect(third.sessionId).toBe(first.sessionId);
+    const ids = api.sessions()[0]!.sequenceIds;
+    expect(ids).toHaveLength(3);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    expect(api.requests.filter((r) => r.status >= 400)).toEqual([]);
+  });
+
+  it('expiry mid-conversation: restart with the message re-sent, counted in stats', async () => {
+    const { api, manager } = await setup();
+    const first = await manager.send('dave', 'one');
+    api.expireSession(first.sessionId);
+    const second = await manager.send('dave', 'two');
+    expect(second.sessionId).not.toBe(first.sessionId);
+    expect(second.text).toContain('two');
+    expect(manager.stats.restarts).toBe(1);
+  });
+
+  it('a conversation the server ended starts afresh on its next message', async () => {
+    const { api, manager } = await setup();
+    const ended = await manager.send('erin', 'please end the chat');
+    expect(ended.ended).toBeDefined();
+    const next = await manager.send('erin', 'hello again');
+    expect(next.sessionId).not.toBe(ended.sessionId);
+    expect(
+      api
+        .sessions()
+        .map((s) => s.status)
+        .sort(),
+    ).toEqual(['ended', 'open']);
+  });
+
+  it('shutdown ends every open conversation and reports the ones that failed', async () => {
+    const { api, manager } = await setup({ maxLive: 3 });
+    const keys = Array.from({ length: 6 }, (_, i) => `user-${i}`);
+    await Promise.all(keys.map((k) => manager.send(k, `hi from ${k}`)));
+    const doomed = api.sessions()[0]!.sessionId;
+    api.faults.next('end', { status: 500 }, { times: 3, sessionId: doomed }); // its DELETE fails after the retries
+    const result = await manager.shutdown({ deadlineMs: 5_000 });
+    expect(result.ended).toBe(5);
+    expect(result.failed).toHaveLength(1);
+    expect(result.failed[0]!.error.status).toBe(500);
+    expect(api.sessions().filter((s) => s.status === 'open')).toHaveLength(1);
+    await expect(manager.send('user-0', 'after shutdown')).rejects.toThrow(/shutting down/);
+    expect(manager.stats.live).toBe(0);
+  });
+
+  it('many keys', async () => {
+    const { api, manager } = await setup({ maxLive: 50 });
+    const keys = Array.from({ length: 200 }, (_, i) => `many-${i}`);
+    const turns = await Promise.all(keys.map((k) => manager.send(k, `msg ${k}`)));
+    turns.forEach((t, i) => expect(t.text).toContain(`msg ${keys[i]}`));
+    expect(manager.stats.live).toBeLessThanOrEqual(50);
+    expect(api.requests.filter((r) => r.status >= 400)).toEqual([]);
+    const result = await manager.shutdown();
+    expect(result).toEqual({ ended: 200, failed: [] });
+    expect(api.openSessionCount()).toBe(0);
+  });
+});
