@@ -20,17 +20,15 @@ export {
   type ManagerEvent,
   type ManagerStats,
 } from './manager/session-manager.js';
-export {
-  MemoryStore,
-  LeaseLostError,
-  LockTimeoutError,
-  StoreError,
-  type SessionStore,
-  type StoredSession,
-  type Lease,
-  type AcquireOptions,
-  type SessionRecordInput,
-} from './stores/index.js';
+export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
+export { LeaseLostError, LockTimeoutError, StoreError } from './stores/errors.js';
+export type {
+  SessionStore,
+  StoredSession,
+  Lease,
+  AcquireOptions,
+  SessionRecordInput,
+} from './stores/types.js';
 export type { PersistedSession } from './snapshot.js';
 export {
   AgentforceError,

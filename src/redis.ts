@@ -1,0 +1,5 @@
+/**
+ * `agentforce-session/redis`: the Redis session store, for many nodes (kept out of the main entry
+ * so that only the apps that use Redis load a Redis client).
+ */
+export { RedisStore, type RedisStoreOptions } from './stores/redis.js';
