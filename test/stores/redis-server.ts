@@ -8,6 +8,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 
 /** A Redis to test against. */
@@ -94,4 +95,15 @@ export async function startRedis(): Promise<TestRedis> {
     };
   }
   throw new Error('could not start redis-server for the store tests (is it installed?)');
+}
+
+/** Deletes every key under `prefix` (what a test left behind). */
+export async function dropPrefix(client: Redis, prefix: string): Promise<void> {
+  const match = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
+  let cursor = '0';
+  do {
+    const [next, batch] = await client.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+    cursor = next;
+    if (batch.length > 0) await client.del(...batch);
+  } while (cursor !== '0');
 }

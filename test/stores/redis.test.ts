@@ -3,14 +3,30 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStore, StoreError } from '../../src/stores/index.js';
 import { describeSessionStore } from './contract.js';
-import { startRedis, uniquePrefix, type TestRedis } from './redis-server.js';
+import {
+  dropPrefix,
+  startRedis,
+  uniquePrefix as newPrefix,
+  type TestRedis,
+} from './redis-server.js';
 
 let redis: TestRedis;
+const prefixes: string[] = [];
+function uniquePrefix(label: string): string {
+  const prefix = newPrefix(label);
+  prefixes.push(prefix);
+  return prefix;
+}
 beforeAll(async () => {
   redis = await startRedis();
 });
 afterAll(async () => {
-  await redis?.stop();
+  if (redis) {
+    const client = new Redis(redis.url);
+    for (const prefix of prefixes) await dropPrefix(client, prefix);
+    await client.quit();
+    await redis.stop();
+  }
 });
 
 describeSessionStore('RedisStore', () => {
