@@ -3,8 +3,8 @@
  * per-conversation lock (a lease with a fencing token) and the `sequenceId` counter, so that any
  * process or node can take the next message of a conversation, one at a time and in order.
  *
- * Two implementations ship: {@link MemoryStore} (one process, the default) and
- * {@link RedisStore} (shared by many nodes). Both pass the same contract tests. See
+ * Two implementations ship: `MemoryStore` (one process, the default) and
+ * `RedisStore` (shared by many nodes). Both pass the same contract tests. See
  * docs/scale-out.md for the Redis layout and the reasoning behind leases and fencing.
  *
  * @module
@@ -33,7 +33,7 @@ export type SessionRecordInput = Omit<StoredSession, 'fencingToken' | 'savedAt'>
 /**
  * A held per-conversation lock. It is valid until `expiresAt` unless renewed; after that another
  * holder may take the lock and every fenced call made with this lease fails with
- * {@link LeaseLostError}.
+ * `LeaseLostError`.
  */
 export interface Lease {
   /** The conversation key the lease is for. */
@@ -64,7 +64,7 @@ export interface AcquireOptions {
 /**
  * Persistence and mutual exclusion for conversations. Every method is async and may throw
  * `StoreError` (code `store`) when the backend fails; the fenced methods throw
- * {@link LeaseLostError} when the lease is no longer the current holder.
+ * `LeaseLostError` when the lease is no longer the current holder.
  *
  * The intended turn is: `acquire` → `load` → (work, `nextSequenceId`, `renew` as needed) →
  * `save` → `release`.
