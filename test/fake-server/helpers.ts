@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- reply bodies are read loosely in tests; schemas check them */
 import { randomUUID } from 'node:crypto';
 import { createParser } from 'eventsource-parser';
 import { expect } from 'vitest';
@@ -36,7 +37,7 @@ export async function call(
 ): Promise<Reply> {
   const res = await fetch(url, init);
   const text = await res.text();
-  let body: unknown = undefined;
+  let body: unknown;
   try {
     body = text === '' ? undefined : JSON.parse(text);
   } catch {
@@ -153,7 +154,7 @@ export function checkMessages(messages: unknown, allowUnknown: readonly string[]
   }
 }
 
-export function checkLinks(links: any, baseUrl: string, sessionId: string, agentId = AGENT_ID) {
+export function checkLinks(links: unknown, baseUrl: string, sessionId: string, agentId = AGENT_ID) {
   expect(links).toEqual({
     self: null,
     messages: { href: baseUrl + apiPaths.messages(sessionId) },
@@ -259,7 +260,7 @@ export async function readStream(
     while (!stop) {
       const { done, value } = await reader.read();
       if (done) break;
-      parser.feed(decoder.decode(value, { stream: true }));
+      parser.feed(decoder.decode(value as Uint8Array, { stream: true }));
     }
     if (stop) await reader.cancel();
   } catch {

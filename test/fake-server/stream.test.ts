@@ -114,7 +114,7 @@ describe('POST /sessions/{id}/messages/stream', () => {
     expect(res.status).toBe(200);
     const busy = await streamRequest(api, token, sessionId, 'second');
     expect(busy.status).toBe(423);
-    expect((await busy.json()).error).toBe('ServerBusyError');
+    expect(((await busy.json()) as { error: string }).error).toBe('ServerBusyError');
     checkError(await send(api, token, sessionId, 'sync too'), 423, 'ServerBusyError');
     await readStream(res);
     expect((await send(api, token, sessionId, 'now free')).status).toBe(200);

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { OAuthErrorBodySchema, TOKEN_PATH, TokenResponseSchema, apiPaths } from '../../src/api/index.js';
+import {
+  OAuthErrorBodySchema,
+  TOKEN_PATH,
+  TokenResponseSchema,
+  apiPaths,
+} from '../../src/api/index.js';
 import { decodeTokenClaims, type FakeAgentApi } from '../../src/fake-server/index.js';
 import { call, checkError, getToken, startApi } from './helpers.js';
 
@@ -96,7 +101,12 @@ describe('POST /services/oauth2/token', () => {
     const token = await getToken(api, 'abc', 'very-secret');
     await call(api.apiUrl + '/status', { headers: { authorization: `Bearer ${token}` } });
     const [tokenReq, statusReq] = api.requests;
-    expect(tokenReq).toMatchObject({ method: 'POST', path: TOKEN_PATH, route: 'token', status: 200 });
+    expect(tokenReq).toMatchObject({
+      method: 'POST',
+      path: TOKEN_PATH,
+      route: 'token',
+      status: 200,
+    });
     expect(tokenReq!.body).toEqual({
       grant_type: 'client_credentials',
       client_id: 'abc',
@@ -110,7 +120,9 @@ describe('POST /services/oauth2/token', () => {
   it('tokens expire after tokenTtlMs on the emulator clock', async () => {
     api = await startApi({ tokenTtlMs: 60_000 });
     const token = await getToken(api);
-    const ok = await call(api.url + apiPaths.status(), { headers: { authorization: `Bearer ${token}` } });
+    const ok = await call(api.url + apiPaths.status(), {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({ status: 'UP' });
     api.clock.advance(60_000);
@@ -120,7 +132,9 @@ describe('POST /services/oauth2/token', () => {
     checkError(expired, 401, 'UnauthorizedError', 'Access bearer token is missing or invalid');
     // A fresh token works again.
     const fresh = await getToken(api);
-    const again = await call(api.url + apiPaths.status(), { headers: { authorization: `Bearer ${fresh}` } });
+    const again = await call(api.url + apiPaths.status(), {
+      headers: { authorization: `Bearer ${fresh}` },
+    });
     expect(again.status).toBe(200);
   });
 });

@@ -103,8 +103,8 @@ export function registerFakeServerCommand(program: Command): void {
         clientId: envValue('FAKE_SERVER_CLIENT_ID'),
         clientSecret: envValue('FAKE_SERVER_CLIENT_SECRET'),
       });
-      process.stdout.write(`listening on ${api.url}\n`);
       shutdownOnSignals(api);
+      process.stdout.write(`listening on ${api.url}\n`);
     });
 }
 
