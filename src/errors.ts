@@ -166,6 +166,16 @@ const byName: Record<
   SnapshotVersionError,
 };
 
+/** Names of every error class of the library, the store errors included. */
+const KNOWN_NAMES = new Set([
+  ...Object.keys(byName),
+  'AgentforceError',
+  'ConnectionError',
+  'LockTimeoutError',
+  'LeaseLostError',
+  'StoreError',
+]);
+
 /** Rebuilds a typed error from its JSON projection (e.g. from a machine event or a snapshot). */
 export function errorFromInfo(info: ErrorInfo): AgentforceError {
   const fields: ErrorFields = {
@@ -187,7 +197,7 @@ export function isAgentforceError(value: unknown): value is AgentforceError {
     (value instanceof Error &&
       typeof (value as { code?: unknown }).code === 'string' &&
       typeof (value as { toJSON?: unknown }).toJSON === 'function' &&
-      (value as { name: string }).name in byName)
+      KNOWN_NAMES.has((value as { name: string }).name))
   );
 }
 
