@@ -200,12 +200,31 @@ export const sessionMachine = setup({
       state: params.state,
     })),
     newExternalSessionKey: assign({ externalSessionKey: () => globalThis.crypto.randomUUID() }),
-    /** Stamps the idle deadline. The client provides a version on its own clock. */
-    stampIdleDeadline: assign({
-      idleDeadline: ({ context }) =>
-        context.idleTimeoutMs === null ? null : Date.now() + context.idleTimeoutMs,
+    /**
+     * Stamps the idle deadline. The client provides a version on its own clock. Without an idle
+     * timeout nothing is assigned (every assign copies the whole context).
+     */
+    stampIdleDeadline: enqueueActions(({ context, enqueue }) => {
+      if (context.idleTimeoutMs !== null)
+        enqueue.assign({ idleDeadline: Date.now() + context.idleTimeoutMs });
     }),
     clearIdleDeadline: assign({ idleDeadline: null }),
+    /**
+     * Spawns the `idleDeadline` actor when there is a deadline. A spawned child is persisted and
+     * restored like an invoked one; without a deadline no actor is made (an idle session costs
+     * one child actor less, in memory and per turn).
+     */
+    startIdleTimer: enqueueActions(({ context, enqueue }) => {
+      if (context.idleDeadline === null) return;
+      enqueue.spawnChild('idleDeadline', {
+        id: 'idleDeadline',
+        input: { deadline: context.idleDeadline },
+      });
+    }),
+    /** Stops the `idleDeadline` actor, if `startIdleTimer` made one (exit actions run first). */
+    stopIdleTimer: enqueueActions(({ context, enqueue }) => {
+      if (context.idleDeadline !== null) enqueue.stopChild('idleDeadline');
+    }),
     raiseSequenceFloor: assign({
       lastSequenceId: ({ context, event }) =>
         event.type === 'SEQUENCE.FLOOR'
@@ -675,12 +694,12 @@ export const sessionMachine = setup({
     },
 
     awaitingInput: {
-      entry: [{ type: 'emitState', params: { state: 'awaitingInput' } }, 'stampIdleDeadline'],
-      invoke: {
-        id: 'idleDeadline',
-        src: 'idleDeadline',
-        input: ({ context }) => ({ deadline: context.idleDeadline }),
-      },
+      entry: [
+        { type: 'emitState', params: { state: 'awaitingInput' } },
+        'stampIdleDeadline',
+        'startIdleTimer',
+      ],
+      exit: 'stopIdleTimer',
       on: {
         SEND: { target: 'active', actions: ['enqueueTurn', 'dequeueTurn'] },
         IDLE_TIMEOUT: {

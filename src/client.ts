@@ -2,7 +2,7 @@
  * `AgentforceClient`: the entry point. Holds the transport, the token cache and the defaults, and
  * makes sessions.
  */
-import { assign, createActor } from 'xstate';
+import { createActor, enqueueActions } from 'xstate';
 import { sessionMachine, type SessionMachine } from '../machines/session.machine.js';
 import type { SessionInput } from '../machines/session.types.js';
 import { createSessionActors } from './actors/index.js';
@@ -92,9 +92,9 @@ export class AgentforceClient {
         idleTimeoutMs: resolved.streamIdleTimeoutMs,
       }),
       actions: {
-        stampIdleDeadline: assign({
-          idleDeadline: ({ context }) =>
-            context.idleTimeoutMs === null ? null : clock.now() + context.idleTimeoutMs,
+        stampIdleDeadline: enqueueActions(({ context, enqueue }) => {
+          if (context.idleTimeoutMs !== null)
+            enqueue.assign({ idleDeadline: clock.now() + context.idleTimeoutMs });
         }),
       },
     });
