@@ -245,10 +245,24 @@ export class SessionManager {
   async #turn(key: string, text: string, options: SendOptions): Promise<Turn> {
     this.#stats.inFlight++;
     this.#busy.add(key);
-    const lease = await this.store.acquire(key, {
-      leaseMs: this.#options.leaseMs,
-      waitMs: this.#options.lockWaitMs,
-    });
+    let lease: Lease;
+    try {
+      lease = await this.store.acquire(key, {
+        leaseMs: this.#options.leaseMs,
+        waitMs: this.#options.lockWaitMs,
+      });
+    } catch (err) {
+      // No lock (held elsewhere past lockWaitMs, or the store failed): the turn failed here.
+      this.#stats.inFlight--;
+      this.#busy.delete(key);
+      this.#stats.failedTurns++;
+      this.#emit({
+        type: 'turn.failed',
+        key,
+        error: isAgentforceError(err) ? err : new AgentforceError('store', String(err)),
+      });
+      throw err;
+    }
     let current = lease;
     const renewEvery = Math.max(50, Math.floor(this.#options.leaseMs / 3));
     const renewal = setInterval(() => {
