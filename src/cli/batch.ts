@@ -1,0 +1,160 @@
+/**
+ * `chat` when stdin is not a terminal (or with `--json`): one user message per input line, in
+ * order, the session ended at the end of input. Exit 0 only if every message got a reply.
+ *
+ * stdout holds only the conversation: with `--json` one JSON object per line, else the agent's
+ * text per turn (the greeting first). Notices and errors go to stderr.
+ */
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { AgentSession, SendOptions, SessionOptions, Turn } from '../index.js';
+import type { Connected } from './connect.js';
+import { emitJson, recordLifecycle } from './events.js';
+import { EXIT, exitCodeForSessionError, worstExit } from './exit-codes.js';
+import { describeError, errorInfo, JsonLines, warn } from './output.js';
+import { describeOutcome } from './render.js';
+import type { Transcript } from './transcript.js';
+
+export interface ChatRun {
+  connected: Connected;
+  agentId: string;
+  sessionOptions: Omit<SessionOptions, 'agentId'>;
+  json: boolean;
+  stream: boolean;
+  transcript: Transcript;
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+/** Sends one message (streamed or not) and resolves with the whole reply. */
+export async function sendTurn(
+  session: AgentSession,
+  text: string,
+  options: SendOptions,
+  stream: boolean,
+): Promise<Turn> {
+  if (!stream) return session.send(text, options);
+  const reply = session.stream(text, options);
+  // Drain the events (they are shown by the session's listeners) so the stream is released.
+  for await (const _event of reply) {
+    /* shown by the listeners */
+  }
+  return reply.turn;
+}
+
+/** Whether a session is closed (read fresh: its state changes under the caller's feet). */
+export function isClosed(session: AgentSession): boolean {
+  return session.state === 'closed';
+}
+
+/** Runs the line mode; resolves with the exit code. */
+export async function runBatch(run: ChatRun): Promise<number> {
+  const { stdout, stderr, transcript } = run;
+  const say = (line: string) => warn(line, stderr);
+  let current: string | undefined;
+  const session = run.connected.client.session({ agentId: run.agentId, ...run.sessionOptions });
+  if (run.json) {
+    emitJson(session, new JsonLines(stdout), { stream: run.stream, textOf: () => current });
+  } else {
+    session.on('session.expired', (e) =>
+      say(
+        `session ${e.sessionId ?? ''} expired (${e.cause === 'idle' ? 'idle' : 'on the server'})`,
+      ),
+    );
+    session.on('session.restarted', (e) =>
+      say(`new session ${e.sessionId} (restart ${e.restarts}); the message is sent again`),
+    );
+  }
+  recordLifecycle(session, transcript);
+
+  const startedAt = new Date();
+  try {
+    const greeting = await session.start();
+    transcript.greeting(greeting.sessionId, greeting.messages, startedAt, new Date());
+    if (!run.json && greeting.text !== '') stdout.write(`${greeting.text}\n`);
+  } catch (err) {
+    const info = errorInfo(err);
+    say(`the session did not start: ${describeError(info)}`);
+    return exitCodeForSessionError(info, 'start');
+  }
+
+  let exit: number = EXIT.ok;
+  const lines = createInterface({ input: run.stdin, terminal: false, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      const text = line.trim();
+      if (text === '') continue;
+      if (session.state === 'closed') {
+        const outcome = session.outcome;
+        say(
+          `the session closed (${outcome ? describeOutcome(outcome) : 'closed'}) while messages remained unsent`,
+        );
+        exit = worstExit(exit, EXIT.session);
+        break;
+      }
+      const turn = transcript.nextTurn();
+      const options: SendOptions = {};
+      const question = session.pendingQuestionId;
+      if (question !== null) options.inReplyToMessageId = question;
+      current = text;
+      const sentAt = new Date();
+      try {
+        const reply = await sendTurn(session, text, options, run.stream);
+        transcript.turn(
+          {
+            turn,
+            text,
+            ...(question !== null && { inReplyToMessageId: question }),
+            sessionId: reply.sessionId,
+            sequenceId: reply.sequenceId ?? null,
+            messages: reply.messages,
+          },
+          sentAt,
+          new Date(),
+        );
+        if (!run.json) {
+          if (reply.text !== '') stdout.write(`${reply.text}\n`);
+          if (reply.messages.some((m) => m.type === 'Escalate'))
+            say('the agent escalated the conversation to a human agent');
+          if (reply.ended) say(`the agent ended the session (${reply.ended.reason})`);
+        }
+      } catch (err) {
+        const info = errorInfo(err);
+        transcript.turn(
+          {
+            turn,
+            text,
+            ...(question !== null && { inReplyToMessageId: question }),
+            sessionId: session.sessionId,
+            sequenceId: null,
+            messages: [],
+            error: info,
+          },
+          sentAt,
+          new Date(),
+        );
+        say(`message ${turn} failed: ${describeError(info)}`);
+        if (isClosed(session)) {
+          const outcome = session.outcome;
+          exit = worstExit(exit, exitCodeForSessionError(outcome?.error ?? info, 'conversation'));
+          break;
+        }
+        exit = worstExit(exit, EXIT.failure);
+      } finally {
+        current = undefined;
+      }
+    }
+  } finally {
+    lines.close();
+  }
+
+  if (session.state !== 'closed') {
+    try {
+      await session.end('UserRequest');
+    } catch (err) {
+      say(`ending the session failed: ${describeError(errorInfo(err))}`);
+    }
+  }
+  return exit;
+}

@@ -1,0 +1,122 @@
+import type { Command } from 'commander';
+import type { ErrorInfo } from '../../index.js';
+import { addCredentialOptions, parsePositiveDuration } from '../config.js';
+import { EXIT, finish, UsageError, worstExit } from '../exit-codes.js';
+import { describeError, errorInfo, warn } from '../output.js';
+import { checkHandle, NoSuchSessionError, SessionStore, storeDir } from '../store.js';
+import { connectStored, report, type StoredFlags } from '../stored.js';
+
+interface EndFlags extends StoredFlags {
+  session?: string;
+  all?: boolean;
+  wait?: number;
+}
+
+interface Ended {
+  handle: string;
+  sessionId: string | null;
+  /** `ended`, or `already-closed` for a session that had closed before. */
+  result: 'ended' | 'already-closed';
+}
+
+interface Failed {
+  handle: string;
+  sessionId: string | null;
+  error: ErrorInfo;
+}
+
+const EXAMPLES = `
+Examples:
+  $ agentforce-session end --session "$S"
+  $ agentforce-session end --all --json
+
+Ends the server session (DELETE, reason UserRequest) and forgets the handle. A session the server
+no longer knows counts as ended. When ending fails, the handle is kept so you can try again.
+--json prints one object: {"ended":[{handle,sessionId,result}],"failed":[{handle,sessionId,error}]}.
+Exit codes: 0 all ended, 1 some could not be ended, 2 usage or unknown handle, 3 authentication.
+`;
+
+/** `agentforce-session end --session HANDLE | --all`. */
+export function registerEndCommand(program: Command): void {
+  const command = program
+    .command('end')
+    .description('End a stored session (or --all of them) on the server and forget it.')
+    .option('--session <handle>', 'the handle `start` printed')
+    .option('--all', 'every stored session')
+    .option('--json', 'print one JSON object')
+    .option(
+      '--wait <duration>',
+      'how long to wait for another process using a session (default 60s)',
+      parsePositiveDuration,
+    );
+  addCredentialOptions(command);
+  command.addHelpText('after', EXAMPLES).action(async (flags: EndFlags) => {
+    finish(await end(flags));
+  });
+}
+
+async function end(flags: EndFlags): Promise<number> {
+  if ((flags.session === undefined) === (flags.all !== true)) {
+    throw new UsageError('end needs --session HANDLE or --all (one of them)');
+  }
+  const store = new SessionStore(storeDir());
+  const handles =
+    flags.session !== undefined
+      ? [checkHandle(flags.session)]
+      : (await store.list()).records.map((r) => r.handle);
+  if (flags.session !== undefined) await store.read(flags.session); // unknown handle: usage error
+  const ended: Ended[] = [];
+  const failed: Failed[] = [];
+  for (const handle of handles) {
+    try {
+      const result = await store.withLock(handle, () => endOne(store, handle, flags), flags.wait);
+      if ('error' in result) failed.push(result);
+      else ended.push(result);
+    } catch (err) {
+      if (err instanceof NoSuchSessionError && flags.all) continue; // removed meanwhile
+      if (err instanceof UsageError) throw err;
+      failed.push({ handle, sessionId: null, error: errorInfo(err) });
+    }
+  }
+  report(flags, { ended, failed }, () => {
+    for (const e of ended) {
+      process.stdout.write(
+        `${e.handle}\t${e.result === 'ended' ? 'ended' : 'already closed'}\t${e.sessionId ?? '-'}\n`,
+      );
+    }
+    for (const f of failed) warn(`${f.handle}: could not end: ${describeError(f.error)}`);
+    if (flags.all && handles.length === 0) warn('no stored sessions');
+  });
+  let exit: number = EXIT.ok;
+  for (const f of failed) {
+    exit = worstExit(exit, f.error.code === 'authentication' ? EXIT.authentication : EXIT.failure);
+  }
+  return exit;
+}
+
+async function endOne(
+  store: SessionStore,
+  handle: string,
+  flags: EndFlags,
+): Promise<Ended | Failed> {
+  const record = await store.read(handle);
+  const connected = await connectStored(record, flags);
+  try {
+    const session = connected.client.restore(record.session);
+    const sessionId = session.sessionId;
+    if (session.state === 'closed') {
+      await store.remove(handle);
+      return { handle, sessionId, result: 'already-closed' };
+    }
+    try {
+      await session.end('UserRequest');
+    } catch (err) {
+      // The handle stays as it was: the server session may still be open.
+      return { handle, sessionId, error: errorInfo(err) };
+    }
+    await store.remove(handle);
+    return { handle, sessionId, result: 'ended' };
+  } finally {
+    await connected.close();
+  }
+}

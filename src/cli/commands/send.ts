@@ -1,0 +1,133 @@
+import type { Command } from 'commander';
+import type { SendOptions, Turn } from '../../index.js';
+import { addCredentialOptions, parsePositiveDuration } from '../config.js';
+import { EXIT, exitCodeForSessionError, finish, UsageError } from '../exit-codes.js';
+import { describeError, errorInfo, warn } from '../output.js';
+import { describeOutcome } from '../render.js';
+import { checkHandle, LockTimeoutError, SessionStore, storeDir } from '../store.js';
+import { connectStored, report, toRecord, type StoredFlags } from '../stored.js';
+
+interface SendFlags extends StoredFlags {
+  session: string;
+  wait?: number;
+}
+
+const EXAMPLES = `
+Examples:
+  $ agentforce-session send --session "$S" where is my order?
+  $ agentforce-session send --session "$S" 00012345          # answers the agent's question
+  $ agentforce-session send --session "$S" --json "hi" | jq -r .text
+
+A question the agent asked (Inquire/Confirm) is answered by the next message (inReplyToMessageId).
+An expired session is replaced by a new one and the message sent again. Concurrent sends on one
+handle take turns (a lock file). --json prints one object:
+{"handle","sessionId","sequenceId","state","question","messages","text"} or {"handle","error",...}.
+Exit codes: 0 replied, 1 the message failed (the session lives on), 2 usage or unknown handle,
+3 authentication, 4 configuration, 5 the session is closed or could not go on.
+`;
+
+/** `agentforce-session send --session HANDLE TEXT`: one message on a stored session. */
+export function registerSendCommand(program: Command): void {
+  const command = program
+    .command('send')
+    .description('Send one message on a stored session and print the reply.')
+    .argument('<text...>', 'the message (words are joined by spaces)')
+    .requiredOption('--session <handle>', 'the handle `start` printed')
+    .option('--json', 'print one JSON object')
+    .option(
+      '--wait <duration>',
+      'how long to wait for another process using the session (default 60s)',
+      parsePositiveDuration,
+    );
+  addCredentialOptions(command);
+  command.addHelpText('after', EXAMPLES).action(async (words: string[], flags: SendFlags) => {
+    finish(await send(words.join(' '), flags));
+  });
+}
+
+async function send(text: string, flags: SendFlags): Promise<number> {
+  const handle = checkHandle(flags.session);
+  if (text.trim() === '') throw new UsageError('the message is empty');
+  const store = new SessionStore(storeDir());
+  try {
+    return await store.withLock(handle, () => sendLocked(store, handle, text, flags), flags.wait);
+  } catch (err) {
+    if (!(err instanceof LockTimeoutError)) throw err;
+    report(flags, { handle, error: { code: 'lock_timeout', message: err.message } }, () =>
+      warn(err.message),
+    );
+    return EXIT.failure;
+  }
+}
+
+async function sendLocked(
+  store: SessionStore,
+  handle: string,
+  text: string,
+  flags: SendFlags,
+): Promise<number> {
+  const record = await store.read(handle);
+  const connected = await connectStored(record, flags);
+  try {
+    const session = connected.client.restore(record.session);
+    if (session.state === 'closed') {
+      const outcome = session.outcome;
+      const message = `session ${handle} is closed (${outcome ? describeOutcome(outcome) : 'closed'}); start a new one`;
+      report(
+        flags,
+        { handle, state: 'closed', outcome, error: { code: 'session_closed', message } },
+        () => warn(message),
+      );
+      session.stop();
+      return EXIT.session;
+    }
+    const restarts: Array<{ previousSessionId: string | null; sessionId: string }> = [];
+    session.on('session.restarted', (e) => {
+      restarts.push({ previousSessionId: e.previousSessionId, sessionId: e.sessionId });
+      if (!flags.json)
+        warn(`session expired; new session ${e.sessionId}, the message is sent again`);
+    });
+    const options: SendOptions = {};
+    const question = session.pendingQuestionId;
+    if (question !== null) options.inReplyToMessageId = question;
+    let turn: Turn | undefined;
+    let failure: unknown;
+    try {
+      turn = await session.send(text, options);
+    } catch (err) {
+      failure = err;
+    }
+    // Stored whatever happened: the sequence counter, a new session, a close.
+    await store.write(toRecord(session, record, record.turns + (turn ? 1 : 0)));
+    const state: string = session.state;
+    session.stop();
+    if (turn) {
+      report(
+        flags,
+        {
+          handle,
+          sessionId: turn.sessionId,
+          sequenceId: turn.sequenceId ?? null,
+          state,
+          question: turn.question?.id ?? null,
+          ...(restarts.length > 0 && { restarts }),
+          messages: turn.messages,
+          text: turn.text,
+        },
+        () => {
+          if (turn.text !== '') process.stdout.write(`${turn.text}\n`);
+          if (turn.ended) warn(`the agent ended the session (${turn.ended.reason})`);
+        },
+      );
+      return EXIT.ok;
+    }
+    const error = errorInfo(failure);
+    report(flags, { handle, state, error }, () =>
+      warn(`the message failed: ${describeError(error)}`),
+    );
+    if (state !== 'closed') return EXIT.failure;
+    return exitCodeForSessionError(session.outcome?.error ?? error, 'conversation');
+  } finally {
+    await connected.close();
+  }
+}
