@@ -11,13 +11,14 @@ import {
   AgentforceError,
   InvalidArgumentError,
   SessionClosedError,
+  SnapshotVersionError,
   isAgentforceError,
 } from '../errors.js';
 import type { SessionOptions } from '../options.js';
 import type { AgentSession, SendOptions } from '../session.js';
 import { LeaseLostError } from '../stores/errors.js';
 import { MemoryStore } from '../stores/memory.js';
-import type { Lease, SessionStore } from '../stores/types.js';
+import type { Lease, SessionStore, StoredSession } from '../stores/types.js';
 import type { Turn } from '../turn.js';
 import { SESSION_SCHEMA_VERSION } from '../../machines/session.machine.js';
 
@@ -326,19 +327,17 @@ export class SessionManager {
       this.#live.delete(key);
     }
     let session: AgentSession | undefined;
-    if (record && record.schemaVersion === SESSION_SCHEMA_VERSION) {
-      session = this.#client.restore(record.snapshot, {
-        maxMessageLength: this.#options.session.maxMessageLength,
-      });
-      if (session.state === 'closed') {
+    if (record) {
+      session = this.#restore(record);
+      if (!session) {
+        // Written by another schema version: refuse it whole (never half-restore); start afresh.
+        await this.store.delete(key, lease);
+      } else if (session.state === 'closed') {
         session.stop();
         session = undefined;
       } else {
         this.#emit({ type: 'conversation.restored', key });
       }
-    } else if (record) {
-      // Written by another schema version: refuse it whole (never half-restore); start afresh.
-      await this.store.delete(key, lease);
     }
     if (!session) {
       session = this.#client.session(this.#options.session);
@@ -356,6 +355,20 @@ export class SessionManager {
     this.#live.set(key, { session, savedToken: lease.token });
     this.#evictIfNeeded();
     return session;
+  }
+
+  /** The stored session, or `undefined` when this version cannot restore it whole. */
+  #restore(record: StoredSession): AgentSession | undefined {
+    if (record.schemaVersion !== SESSION_SCHEMA_VERSION) return undefined;
+    try {
+      return this.#client.restore(record.snapshot, {
+        maxMessageLength: this.#options.session.maxMessageLength,
+      });
+    } catch (err) {
+      // The record claims this version but its snapshot is of another one, or incomplete.
+      if (err instanceof SnapshotVersionError) return undefined;
+      throw err;
+    }
   }
 
   /** Saves the snapshot after a turn (fenced by the lease), or deletes a closed conversation. */
@@ -402,9 +415,7 @@ export class SessionManager {
       let session: AgentSession | undefined =
         live && record && record.fencingToken === live.savedToken ? live.session : undefined;
       if (!session && live) live.session.stop();
-      if (!session && record && record.schemaVersion === SESSION_SCHEMA_VERSION) {
-        session = this.#client.restore(record.snapshot);
-      }
+      if (!session && record) session = this.#restore(record);
       if (session && session.state !== 'closed') {
         try {
           await session.end(reason);
