@@ -241,4 +241,31 @@ describe('SessionManager on Redis: leases', () => {
     expect(record?.schemaVersion).toBe(SESSION_SCHEMA_VERSION);
     expect(reply.sequenceId).toBeGreaterThan(before);
   });
+
+  it('also refuses a record that claims the current version but holds a snapshot this version cannot restore', async () => {
+    const api = await emulator();
+    const prefix = freshPrefix('schema-inner');
+    const a = node(api, prefix, { leaseMs: 2_000 });
+    const lease = await a.store.acquire('odd', { leaseMs: 2_000, waitMs: 0 });
+    await a.store.save('odd', lease, {
+      schemaVersion: SESSION_SCHEMA_VERSION,
+      snapshot: {
+        format: 'agentforce-session',
+        schemaVersion: SESSION_SCHEMA_VERSION + 1,
+        machine: { status: 'active', value: 'somewhere', context: {} },
+      },
+      expiresAt: null,
+    });
+    await a.store.release(lease);
+
+    const reply = await a.manager.send('odd', 'still here');
+    expect(reply.text).toContain('still here');
+    expect(a.events.map((e) => e.type)).toEqual(['conversation.created', 'turn.completed']);
+    expect((await a.store.load('odd'))?.snapshot).toMatchObject({
+      schemaVersion: SESSION_SCHEMA_VERSION,
+    });
+    // and shutdown ends it like any other
+    expect(await a.manager.shutdown()).toEqual({ ended: 1, failed: [] });
+    expect(api.openSessionCount()).toBe(0);
+  });
 });
