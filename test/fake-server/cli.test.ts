@@ -23,7 +23,15 @@ function tsFiles(dir: string): string[] {
 
 /** Whether dist lacks or predates a source file the CLI runs. */
 function distIsStale(): boolean {
-  const sources = ['src/cli', 'src/fake-server', 'src/api'].flatMap((d) => tsFiles(join(root, d)));
+  const cliEntry = [join(root, 'src/cli/main.ts')];
+  const commands = readdirSync(join(root, 'src/cli/commands'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(root, 'src/cli/commands', f));
+  const sources = [
+    ...cliEntry,
+    ...commands,
+    ...['src/fake-server', 'src/api'].flatMap((d) => tsFiles(join(root, d))),
+  ];
   return sources.some((src) => {
     const out = join(root, 'dist', relative(root, src)).replace(/\.ts$/, '.js');
     return !existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs;
