@@ -282,6 +282,14 @@ it('three nodes on one Redis: random routing, a node killed mid-turn, every mess
   const restarted = events.filter((e) => e.event.type === 'conversation.restarted');
   expect(restarted.map((e) => e.event.key).sort()).toEqual(Object.keys(EXPIRE_BEFORE).sort());
 
+  const count = (type: NodeEvent['type']) => events.filter((e) => e.event.type === type).length;
+  console.info(
+    `multi-node: ${ok.length} answers by node ${JSON.stringify(Object.fromEntries(byNode))}; ` +
+      `${requests.filter((r) => r.status === 423).length} 423s retried by the client; ` +
+      `${count('conversation.restored')} restores, ${count('conversation.evicted')} evictions, ` +
+      `${restarted.length} restarts`,
+  );
+
   // Graceful shutdown of the survivors: together they end every conversation, including the ones
   // the dead node served last (they are in the store).
   const survivors = nodes.filter((n) => n.alive);
