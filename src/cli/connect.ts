@@ -9,7 +9,7 @@ import {
 } from '../fake-server/index.js';
 import { AgentforceClient, clientCredentials, type ClientOptions } from '../index.js';
 import type { Connection, Target } from './config.js';
-import { startInspector } from './inspect.js';
+import type { RunningInspector } from './inspect.js';
 
 /** A client ready to open sessions, and what to close afterwards. */
 export interface Connected {
@@ -50,9 +50,11 @@ export async function connect(connection: Connection, options: ConnectOptions): 
     myDomainUrl = target.myDomainUrl;
   }
   options.say(describeTarget(target, myDomainUrl));
-  let inspector: Awaited<ReturnType<typeof startInspector>> | undefined;
+  let inspector: RunningInspector | undefined;
   try {
     if (options.inspect) {
+      // Loaded on demand: the inspector and its WebSocket server are heavy to import.
+      const { startInspector } = await import('./inspect.js');
       inspector = await startInspector({ secrets: [connection.credentials.clientSecret] });
       options.say(`inspector at ${inspector.url} (open it in a browser)`);
     }

@@ -218,7 +218,7 @@ function printReport(reports: TurnReport[][], same: number, total: number): void
       out(`${label.padEnd(9)} ${status} ${r.text}`.trimEnd());
       for (const d of r.differences) {
         out(s.dim(`    message ${d.index}: expected ${shown(d.expected)}`));
-        out(s.dim(`    ${' '.repeat(String(d.index).length + 9)}actual   ${shown(d.actual)}`));
+        out(s.dim(`    ${' '.repeat(`message ${d.index}: `.length)}actual   ${shown(d.actual)}`));
       }
     }
   });

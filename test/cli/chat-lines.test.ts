@@ -1,0 +1,290 @@
+/**
+ * `agentforce-session chat` with stdin not a terminal: one message per line, JSON lines or text
+ * on stdout, exit codes. The CLI runs as a process, against the embedded emulator or an emulator
+ * started here and passed through the environment.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
+import { cleanEnv, ensureBuilt, jsonLines, runCli, secretFile, tempDir } from './helpers.js';
+
+const SECRET = 'cli-test-secret-7f3a9c1e5b';
+const CLIENT_ID = 'cli-test-client';
+const AGENT_ID = '0XxCLITEST0000001A';
+
+let home: { dir: string; cleanup: () => void };
+let api: FakeAgentApi;
+
+beforeAll(() => ensureBuilt(), 180_000);
+
+beforeEach(async () => {
+  home = tempDir();
+  api = await startFakeAgentApi({ port: 0, clientId: CLIENT_ID, clientSecret: SECRET });
+});
+
+afterEach(async () => {
+  await api.close();
+  home.cleanup();
+});
+
+afterAll(() => undefined);
+
+/** The environment of a CLI talking to this test's emulator as an org. */
+function orgEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return cleanEnv(home.dir, {
+    SF_MY_DOMAIN_URL: api.url,
+    SF_CLIENT_ID: CLIENT_ID,
+    SF_CLIENT_SECRET: SECRET,
+    SF_AGENT_ID: AGENT_ID,
+    ...extra,
+  });
+}
+
+type Line = ReturnType<typeof jsonLines>[number];
+const messagesOf = (lines: Line[]) =>
+  lines
+    .filter((l) => l.type === 'message')
+    .map((l) => l['message'] as { type: string; message?: string });
+
+describe('chat, line mode, embedded emulator', { timeout: 60_000 }, () => {
+  it("printf 'hi\\nbye\\n' | chat --json: JSON lines only on stdout, exit 0", async () => {
+    const r = await runCli(['chat', '--json'], { env: cleanEnv(home.dir), input: 'hi\nbye\n' });
+    expect(r.stderr).toMatch(/using the embedded emulator at http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.code).toBe(0);
+    const lines = jsonLines(r.stdout);
+    for (const l of lines) expect(typeof l['at']).toBe('string');
+    const types = lines.map((l) => l.type);
+    expect(types[0]).toBe('state');
+    expect(types).toContain('started');
+    expect(lines.filter((l) => l.type === 'sent').map((l) => l['text'])).toEqual(['hi', 'bye']);
+    const texts = messagesOf(lines).map((m) => m.message);
+    expect(texts[0]).toMatch(/^Hi, I'm the Agentforce emulator/);
+    expect(texts.slice(1)).toEqual([
+      `You said: "hi". This is the Agentforce emulator's answer.`,
+      `You said: "bye". This is the Agentforce emulator's answer.`,
+    ]);
+    const states = lines.filter((l) => l.type === 'state').map((l) => l['state']);
+    expect(states).toEqual([
+      'starting',
+      'awaitingInput',
+      'active',
+      'awaitingInput',
+      'active',
+      'awaitingInput',
+      'ending',
+      'closed',
+    ]);
+    const closed = lines.at(-1)!;
+    expect(closed.type).toBe('closed');
+    expect(closed['outcome']).toMatchObject({ reason: 'ended', endReason: 'UserRequest' });
+  });
+
+  it('prints the agent text per turn, skips empty lines and answers a question', async () => {
+    const r = await runCli(['chat'], {
+      env: cleanEnv(home.dir),
+      input: 'where is my order?\n\n   \nthe blue one\n',
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      "Hi, I'm the Agentforce emulator, an AI service assistant. How can I help you?",
+      'Sure, I can look that up. What is your order number?',
+      // Only an answer to the Inquire (inReplyToMessageId) makes the order number of "the blue one".
+      'Order the blue one has shipped and should arrive in 2 business days. You said: "the blue one".',
+    ]);
+  });
+});
+
+describe('chat, line mode, an org from the environment', { timeout: 60_000 }, () => {
+  it('talks to the org, ends the session with UserRequest and never shows the secret', async () => {
+    const transcript = join(home.dir, 'chat.jsonl');
+    const r = await runCli(['chat', '--json', '--transcript', transcript], {
+      env: orgEnv(),
+      input: 'hello\nreturn policy\n',
+    });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`using org ${api.url}`);
+    const lines = jsonLines(r.stdout);
+    const informs = messagesOf(lines).filter((m) => m.type === 'Inform');
+    expect(informs.at(-1)!.message).toMatch(/^You can return any item within 30 days/);
+    const text = readFileSync(transcript, 'utf8');
+    for (const out of [r.stdout, r.stderr, text]) expect(out).not.toContain(SECRET);
+
+    const records = jsonLines(text);
+    expect(records.map((x) => x.type)).toEqual([
+      'transcript',
+      'greeting',
+      'turn',
+      'turn',
+      'closed',
+    ]);
+    const turn = records[3]!;
+    expect(turn).toMatchObject({ turn: 2, text: 'return policy', sequenceId: 2 });
+    expect(turn['sessionId']).toBe(records[1]!['sessionId']);
+    expect(Date.parse(turn['receivedAt'] as string)).toBeGreaterThanOrEqual(
+      Date.parse(turn['sentAt'] as string),
+    );
+    expect(turn['ms']).toBeTypeOf('number');
+
+    const [session] = api.sessions();
+    expect(session).toMatchObject({
+      agentId: AGENT_ID,
+      status: 'ended',
+      endedBy: 'client',
+      endReason: 'UserRequest',
+      sequenceIds: [1, 2],
+    });
+  });
+
+  it('reads the secret from --client-secret-file', async () => {
+    const file = secretFile(home.dir, SECRET);
+    const env = orgEnv();
+    delete env['SF_CLIENT_SECRET'];
+    const r = await runCli(['chat', '--client-secret-file', file], { env, input: 'hi\n' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('You said: "hi"');
+  });
+
+  it('exit 3 when the credentials are refused', async () => {
+    const r = await runCli(['chat', '--json'], {
+      env: orgEnv({ SF_CLIENT_SECRET: 'wrong-secret-value' }),
+      input: 'hi\n',
+    });
+    expect(r.code).toBe(3);
+    const lines = jsonLines(r.stdout);
+    expect(lines.at(-1)).toMatchObject({
+      type: 'closed',
+      outcome: { reason: 'failed', error: { code: 'authentication' } },
+    });
+    expect(r.stdout + r.stderr).not.toContain('wrong-secret-value');
+  });
+
+  it('exit 4 when the agent is refused at start (403)', async () => {
+    api.faults.next('start', { status: 403 });
+    const r = await runCli(['chat'], { env: orgEnv(), input: 'hi\n' });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/did not start: permission_denied/);
+  });
+
+  it('exit 5 when the server ends the session while messages remain', async () => {
+    const r = await runCli(['chat', '--json'], {
+      env: orgEnv(),
+      input: 'end the chat\nare you there?\n',
+    });
+    expect(r.code).toBe(5);
+    const lines = jsonLines(r.stdout);
+    expect(lines.filter((l) => l.type === 'sent')).toHaveLength(1);
+    expect(lines.at(-1)).toMatchObject({ type: 'closed', outcome: { reason: 'ended-by-server' } });
+    expect(r.stderr).toMatch(/messages remained unsent/);
+  });
+
+  it('exit 0 when the server ends the session on the last message', async () => {
+    const r = await runCli(['chat'], { env: orgEnv(), input: 'hi\nend the chat\n' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('the agent ended the session (Action)');
+  });
+
+  it('exit 1 when a message fails but the session survives', async () => {
+    api.faults.next('send', { status: 500 });
+    const r = await runCli(['chat', '--json'], { env: orgEnv(), input: 'first\nsecond\n' });
+    expect(r.code).toBe(1);
+    const lines = jsonLines(r.stdout);
+    expect(lines.find((l) => l.type === 'error')).toMatchObject({
+      error: { code: 'server_error', status: 500 },
+    });
+    expect(messagesOf(lines).at(-1)!.message).toContain('You said: "second"');
+    expect(lines.at(-1)).toMatchObject({ type: 'closed', outcome: { reason: 'ended' } });
+  });
+
+  it('restarts an expired session and re-sends the message (exit 0)', async () => {
+    api.faults.next('send', { sessionNotFound: true });
+    const r = await runCli(['chat', '--json'], { env: orgEnv(), input: 'one\ntwo\n' });
+    expect(r.code).toBe(0);
+    const lines = jsonLines(r.stdout);
+    const expired = lines.find((l) => l.type === 'expired');
+    const restarted = lines.find((l) => l.type === 'restarted');
+    expect(expired).toMatchObject({ cause: 'server' });
+    expect(restarted).toMatchObject({ previousSessionId: expired!['sessionId'], restarts: 1 });
+    expect(messagesOf(lines).filter((m) => m.message?.startsWith('You said'))).toHaveLength(2);
+    expect(api.sessions().map((s) => s.status)).toEqual(['expired', 'ended']);
+  });
+
+  it('exit 5 when the session expires with --on-expiry close', async () => {
+    api.faults.next('send', { sessionNotFound: true });
+    const r = await runCli(['chat', '--json', '--on-expiry', 'close'], {
+      env: orgEnv(),
+      input: 'one\ntwo\n',
+    });
+    expect(r.code).toBe(5);
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({
+      type: 'closed',
+      outcome: { reason: 'expired' },
+    });
+  });
+
+  it('--stream --json: stream events, with a validation failure replaced', async () => {
+    api.faults.next('stream', { validationFailure: true, afterChunks: 1, reason: 'toxic' });
+    const r = await runCli(['chat', '--json', '--stream'], {
+      env: orgEnv(),
+      input: 'hello there\n',
+    });
+    expect(r.code).toBe(0);
+    const events = jsonLines(r.stdout)
+      .filter((l) => l.type === 'stream')
+      .map((l) => l['event'] as { kind: string; text?: string; reason?: string });
+    const kinds = events.map((e) => e.kind);
+    expect(kinds[0]).toBe('progress');
+    expect(kinds).toContain('validation-failure');
+    expect(kinds.at(-1)).toBe('end-of-turn');
+    const failure = kinds.indexOf('validation-failure');
+    const replacement = events
+      .slice(failure + 1)
+      .filter((e) => e.kind === 'delta')
+      .map((e) => e.text)
+      .join('');
+    expect(replacement).toBe(`You said: "hello there". This is the Agentforce emulator's answer.`);
+    expect(events[failure]!.reason).toBe('toxic');
+  });
+
+  it('passes --var as session variables', async () => {
+    const r = await runCli(
+      ['chat', '--var', '$Context.EndUserLanguage=Text:en_US', '--var', 'Tier=Number:3'],
+      { env: orgEnv(), input: 'variables\n' },
+    );
+    expect(r.code).toBe(0);
+    expect(api.sessions()[0]!.variables).toMatchObject({
+      '$Context.EndUserLanguage': { type: 'Text', value: 'en_US' },
+      Tier: { type: 'Number', value: 3 },
+    });
+  });
+});
+
+describe('chat, usage errors', { timeout: 60_000 }, () => {
+  // [what, argv, environment, the message on stderr]
+  const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
+    ['an unknown flag', ['chat', '--bogus'], {}, /unknown option '--bogus'/],
+    ['a secret on the command line', ['chat', '--client-secret', 'x'], {}, /unknown option/],
+    ['a bad expiry policy', ['chat', '--on-expiry', 'sometimes'], {}, /restart or close/],
+    ['a malformed variable', ['chat', '--var', 'novalue'], {}, /name=type:value/],
+    ['a bad agent id', ['chat', '--agent-id', 'not-an-agent'], {}, /agentId/],
+    [
+      'an org without credentials',
+      ['chat'],
+      { SF_MY_DOMAIN_URL: 'https://example.my.salesforce.com' },
+      /SF_CLIENT_ID.*SF_CLIENT_SECRET.*SF_AGENT_ID/,
+    ],
+    ['plain http off loopback', ['chat', '--my-domain', 'http://example.com'], {}, /https/],
+  ];
+  it('every case exits 2 with a message and sends nothing', async () => {
+    const results = await Promise.all(
+      cases.map(([, args, env]) => runCli(args, { env: cleanEnv(home.dir, env), input: 'hi\n' })),
+    );
+    results.forEach((r, i) => {
+      const [name, , , message] = cases[i]!;
+      expect(r.code, name).toBe(2);
+      expect(r.stderr, name).toMatch(message);
+      expect(r.stdout, name).toBe('');
+    });
+    expect(api.requests).toHaveLength(0);
+  });
+});
