@@ -18,6 +18,10 @@ export function createTransport(options: TransportOptions): AxiosInstance {
     keepAlive: true,
     maxSockets: options.maxSockets,
     scheduling: 'lifo' as const,
+    // With a timeout, Node's agent also honours the server's `Keep-Alive: timeout=N` hint and
+    // drops an idle socket before the server does; without one it keeps idle sockets forever and
+    // a request on a socket the server is closing fails with ECONNRESET.
+    timeout: options.timeoutMs,
   };
   return axios.create({
     timeout: options.timeoutMs,
