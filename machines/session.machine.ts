@@ -493,7 +493,14 @@ export const sessionMachine = setup({
               {
                 guard: 'endRequested',
                 target: '#session.ending',
-                actions: ['recordSession', 'setEndReason'],
+                actions: [
+                  'recordSession',
+                  'setEndReason',
+                  {
+                    type: 'failQueued',
+                    params: { error: closedError('the session was ended') },
+                  },
+                ],
               },
               {
                 guard: 'startRepliesEndSession',
