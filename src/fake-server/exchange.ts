@@ -218,9 +218,9 @@ export class Exchange {
   /** Sends a complete reply and releases the session lock. */
   send(reply: JsonReply): void {
     const { res } = this;
-    this.entry.status = reply.status;
-    this.state.record.replied(this.entry.route, reply.status);
     if (!this.closed) {
+      this.entry.status = reply.status;
+      this.state.record.replied(this.entry.route, reply.status);
       const headers: Record<string, string | number> = { ...reply.headers };
       if (reply.body !== '') {
         headers['content-type'] = reply.contentType ?? JSON_TYPE;

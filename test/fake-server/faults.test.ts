@@ -12,6 +12,7 @@ import {
   startApi,
   startBody,
   startSession,
+  until,
 } from './helpers.js';
 
 describe('fault injection', () => {
@@ -102,13 +103,13 @@ describe('fault injection', () => {
 
   it('delayMs delays the reply with the session locked', async () => {
     const sessionId = await setup();
-    api.faults.next('send', { delayMs: 150 });
+    api.faults.next('send', { delayMs: 300 });
     const started = Date.now();
     const first = send(api, token, sessionId, 'slow');
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => api.sessions()[0]!.inFlight);
     expect((await send(api, token, sessionId, 'busy')).status).toBe(423);
     expect((await first).status).toBe(200);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
   });
 
   it("drop 'before': the connection dies and nothing happens", async () => {

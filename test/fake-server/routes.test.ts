@@ -382,10 +382,11 @@ describe('Agent API routes', () => {
     });
 
     it('423 for a second request while one is in flight for the session', async () => {
-      const slow = await startApi({ latencyMs: 300 });
+      const slow = await startApi();
       try {
         const t = await getToken(slow);
         const { sessionId } = await startSession(slow, t);
+        slow.faults.next('send', { delayMs: 600 });
         const first = send(slow, t, sessionId, 'first');
         await until(() => slow.sessions()[0]!.inFlight);
         const [second, end] = await Promise.all([

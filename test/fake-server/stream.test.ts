@@ -104,7 +104,7 @@ describe('POST /sessions/{id}/messages/stream', () => {
   });
 
   it('locks the session while the stream is open (423)', async () => {
-    const { token, sessionId } = await setup({ streamChunkDelayMs: 40 });
+    const { token, sessionId } = await setup({ streamChunkDelayMs: 100 });
     const res = await streamRequest(
       api,
       token,

@@ -53,7 +53,7 @@ function lastReply(turn: AgentTurn): readonly ResponseMessage[] {
 function pending(turn: AgentTurn, type: string, actionType: string): ResponseMessage | undefined {
   return lastReply(turn).find((m) => {
     if (m.type !== type) return false;
-    const items = (type === 'Inquire' ? m.collect : m.confirm);
+    const items = type === 'Inquire' ? m.collect : m.confirm;
     if (!Array.isArray(items)) return false;
     return items.some((item: unknown) => {
       if (typeof item !== 'object' || item === null) return false;
