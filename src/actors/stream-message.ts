@@ -49,7 +49,12 @@ export function toStreamEvent(frame: EventSourceMessage): {
       ),
     };
   }
-  const envelope = data as { message?: unknown; messages?: unknown; status?: unknown };
+  // `data: null` parses to null: read it as an empty envelope, not a crash.
+  const envelope = (typeof data === 'object' && data !== null ? data : {}) as {
+    message?: unknown;
+    messages?: unknown;
+    status?: unknown;
+  };
   if (frame.event === 'ERROR') {
     const status = typeof envelope.status === 'number' ? envelope.status : 500;
     return { error: errorFromResponse(status, {}, data, 'stream message') };
