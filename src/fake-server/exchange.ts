@@ -63,6 +63,8 @@ export class Exchange {
     readonly entry: RecordedRequest,
   ) {
     res.once('close', () => this.#onClose());
+    // A write racing a closing socket must not become an unhandled 'error' event.
+    res.on('error', () => undefined);
   }
 
   #onClose(): void {

@@ -83,11 +83,14 @@ export async function startFakeAgentApi(options: FakeAgentApiOptions = {}): Prom
       ),
     },
     (req, res) => {
-      void handleRequest(state, control, req, res);
+      handleRequest(state, control, req, res).catch(() => res.destroy());
     },
   );
   server.keepAliveTimeout = 5_000;
   const address = await listen(server, opts.port, opts.host);
+  // After listening, a server-level error (e.g. running out of file descriptors on accept) must
+  // not take the process down; the affected connection is lost, the server keeps serving.
+  server.on('error', () => undefined);
   const url = `http://${urlHost(opts.host, address)}:${address.port}`;
   state.url = url;
 

@@ -1,8 +1,19 @@
 import { connect } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiPaths } from '../../src/api/index.js';
 import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
-import { call, checkError, getToken, send, startApi, startSession } from './helpers.js';
+import {
+  AGENT_ID,
+  call,
+  checkError,
+  getToken,
+  jsonHeaders,
+  send,
+  startApi,
+  startSession,
+  until,
+} from './helpers.js';
 
 /** Sends raw bytes and collects what comes back until the server closes (or `ms` passes). */
 function raw(
@@ -108,6 +119,51 @@ describe('robustness', () => {
     expect(replies.every((r) => r.status === 200)).toBe(true);
     replies.forEach((r, i) => expect(r.body.messages[0].message).toContain(`"q${i}"`));
     expect(api.openSessionCount()).toBe(20);
+  });
+
+  it('a client that gives up during a sync request is counted, and the session unlocked', async () => {
+    api = await startApi();
+    const token = await getToken(api);
+    const { sessionId } = await startSession(api, token);
+    api.faults.next('send', { delayMs: 5000 });
+    const controller = new AbortController();
+    const pending = fetch(api.url + apiPaths.messages(sessionId), {
+      method: 'POST',
+      headers: jsonHeaders(token),
+      body: JSON.stringify({ message: { type: 'Text', sequenceId: 1, text: 'slow' } }),
+      signal: controller.signal,
+    });
+    await until(() => api.sessions()[0]!.inFlight);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    await until(() => api.stats.clientClosedMidRequest === 1);
+    expect(api.sessions()[0]!.inFlight).toBe(false);
+    expect(api.sessions()[0]!.sequenceIds).toEqual([1]);
+    expect(api.requests.at(-1)!.outcome).toBe('client-closed');
+    expect((await send(api, token, sessionId, 'next')).status).toBe(200);
+  });
+
+  it('any JSON body gets a documented answer: never a 500, never a hang', async () => {
+    api = await startApi();
+    const token = await getToken(api);
+    const { sessionId } = await startSession(api, token);
+    const routes = [
+      api.url + '/einstein/ai-agent/v1/sessions/' + sessionId + '/messages',
+      api.url + '/einstein/ai-agent/v1/sessions/' + sessionId + '/feedback',
+      api.url + '/einstein/ai-agent/v1/agents/' + AGENT_ID + '/sessions',
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...routes), fc.jsonValue(), async (url, body) => {
+        const r = await call(url, {
+          method: 'POST',
+          headers: jsonHeaders(token),
+          body: JSON.stringify(body),
+        });
+        expect([200, 202, 400]).toContain(r.status);
+        if (r.status === 400) checkError(r, 400, 'BadRequestError');
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('maxRecordedRequests bounds the log, not the counters', async () => {
