@@ -77,9 +77,13 @@ export function prepareRestore(persisted: unknown): PersistedMachine {
     const sequenceId = ctx.lastSequenceId + 1;
     ctx.lastSequenceId = sequenceId;
     ctx.inFlight = { ...ctx.inFlight, sequenceId };
-    const child = machine.children?.['sendMessage']?.snapshot;
-    if (child && typeof child.input === 'object' && child.input !== null) {
-      child.input = { ...child.input, sequenceId };
+    // The invoked actor restarts with its persisted input: it must send the new sequenceId too,
+    // whether the turn is sent (`sendMessage`) or streamed (`streamMessage`).
+    for (const id of ['sendMessage', 'streamMessage']) {
+      const child = machine.children?.[id]?.snapshot;
+      if (child && typeof child.input === 'object' && child.input !== null) {
+        child.input = { ...child.input, sequenceId };
+      }
     }
   }
   return machine;
