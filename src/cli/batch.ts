@@ -5,7 +5,7 @@
  * stdout holds only the conversation: with `--json` one JSON object per line, else the agent's
  * text per turn (the greeting first). Notices and errors go to stderr.
  */
-import { createInterface } from 'node:readline';
+import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { AgentSession, SendOptions, SessionOptions, Turn } from '../index.js';
 import type { Connected } from './connect.js';
@@ -52,10 +52,10 @@ export function isClosed(session: AgentSession): boolean {
 export async function runBatch(run: ChatRun): Promise<number> {
   const { stdout, stderr, transcript } = run;
   const say = (line: string) => warn(line, stderr);
-  let current: string | undefined;
   const session = run.connected.client.session({ agentId: run.agentId, ...run.sessionOptions });
+  const state: LineState = { lines: undefined, current: undefined, interrupted: undefined };
   if (run.json) {
-    emitJson(session, new JsonLines(stdout), { stream: run.stream, textOf: () => current });
+    emitJson(session, new JsonLines(stdout), { stream: run.stream, textOf: () => state.current });
   } else {
     session.on('session.expired', (e) =>
       say(
@@ -68,6 +68,41 @@ export async function runBatch(run: ChatRun): Promise<number> {
   }
   recordLifecycle(session, transcript);
 
+  // SIGINT / SIGTERM: stop reading, end the server session, exit 128 + the signal number.
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (state.interrupted !== undefined) process.exit(state.interrupted);
+    state.interrupted = signal === 'SIGINT' ? 130 : 143;
+    say(`${signal}: ending the session`);
+    state.lines?.close();
+    session.end('UserRequest').catch(() => undefined);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const exit = await converse(run, session, state, say);
+    return state.interrupted ?? exit;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** What the line loop shares with the signal handler and the JSON listener. */
+interface LineState {
+  lines: Interface | undefined;
+  /** The text of the message being sent. */
+  current: string | undefined;
+  /** The exit code of the signal that interrupted the run. */
+  interrupted: number | undefined;
+}
+
+async function converse(
+  run: ChatRun,
+  session: AgentSession,
+  state: LineState,
+  say: (line: string) => void,
+): Promise<number> {
+  const { stdout, transcript } = run;
   const startedAt = new Date();
   try {
     const greeting = await session.start();
@@ -81,6 +116,8 @@ export async function runBatch(run: ChatRun): Promise<number> {
 
   let exit: number = EXIT.ok;
   const lines = createInterface({ input: run.stdin, terminal: false, crlfDelay: Infinity });
+  state.lines = lines;
+  if (state.interrupted !== undefined) lines.close();
   try {
     for await (const line of lines) {
       const text = line.trim();
@@ -97,7 +134,7 @@ export async function runBatch(run: ChatRun): Promise<number> {
       const options: SendOptions = {};
       const question = session.pendingQuestionId;
       if (question !== null) options.inReplyToMessageId = question;
-      current = text;
+      state.current = text;
       const sentAt = new Date();
       try {
         const reply = await sendTurn(session, text, options, run.stream);
@@ -142,7 +179,7 @@ export async function runBatch(run: ChatRun): Promise<number> {
         }
         exit = worstExit(exit, EXIT.failure);
       } finally {
-        current = undefined;
+        state.current = undefined;
       }
     }
   } finally {

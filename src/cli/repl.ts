@@ -203,7 +203,7 @@ class Repl {
     const label = q?.type === 'Confirm' ? 'yes/no' : q?.type === 'Inquire' ? 'answer' : 'you';
     this.rl.setPrompt(this.s.bold(`${label} › `));
     this.promptShown = true;
-    this.rl.prompt();
+    this.rl.prompt(true); // keeps the cursor after anything typed ahead
   }
 
   onStream(event: StreamEvent): void {

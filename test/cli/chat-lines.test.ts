@@ -7,7 +7,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
-import { cleanEnv, ensureBuilt, jsonLines, runCli, secretFile, tempDir } from './helpers.js';
+import {
+  cleanEnv,
+  ensureBuilt,
+  jsonLines,
+  runCli,
+  RunningCli,
+  secretFile,
+  tempDir,
+} from './helpers.js';
 
 const SECRET = 'cli-test-secret-7f3a9c1e5b';
 const CLIENT_ID = 'cli-test-client';
@@ -244,6 +252,20 @@ describe('chat, line mode, an org from the environment', { timeout: 60_000 }, ()
       .join('');
     expect(replacement).toBe(`You said: "hello there". This is the Agentforce emulator's answer.`);
     expect(events[failure]!.reason).toBe('toxic');
+  });
+
+  it('SIGINT in line mode ends the session at the server and exits 130', async () => {
+    const cli = new RunningCli(['chat', '--json'], orgEnv());
+    cli.child.stdin.write('hi\n');
+    await cli.waitFor(/You said: \\"hi\\"/);
+    cli.child.kill('SIGINT');
+    const { code } = await cli.exited;
+    expect(code).toBe(130);
+    expect(jsonLines(cli.stdout).at(-1)).toMatchObject({
+      type: 'closed',
+      outcome: { reason: 'ended', endReason: 'UserRequest' },
+    });
+    expect(api.sessions()[0]).toMatchObject({ status: 'ended', endReason: 'UserRequest' });
   });
 
   it('passes --var as session variables', async () => {

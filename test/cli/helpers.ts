@@ -2,7 +2,7 @@
  * Helpers of the CLI tests: the built CLI run as a child process with a scrubbed environment, a
  * store directory of its own, and a timeout.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,4 +144,35 @@ export function secretFile(dir: string, secret: string): string {
   const file = join(dir, 'client-secret');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return file;
+}
+
+/** A CLI process left running: write to its stdin, wait for its output, signal it. */
+export class RunningCli {
+  readonly child: ChildProcessWithoutNullStreams;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(args: string[], env: NodeJS.ProcessEnv) {
+    this.child = spawn(process.execPath, [CLI, ...args], { env, cwd: ROOT });
+    this.child.stdout.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
+    this.child.stderr.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
+    this.exited = new Promise((resolve) =>
+      this.child.on('close', (code, signal) => resolve({ code, signal })),
+    );
+  }
+
+  /** Polls stdout until `pattern` shows; fails with what was printed after `timeoutMs`. */
+  async waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(this.stdout)) {
+      if (Date.now() > deadline) {
+        this.child.kill('SIGKILL');
+        throw new Error(
+          `timed out waiting for ${String(pattern)}; stdout:\n${this.stdout}\nstderr:\n${this.stderr}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
 }

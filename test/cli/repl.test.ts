@@ -151,4 +151,22 @@ describe.skipIf(skip)('chat in a terminal', { timeout: 90_000 }, () => {
     expect(all).toHaveLength(2);
     expect(all[1]).toMatchObject({ status: 'ended', endedBy: 'client', endReason: 'UserRequest' });
   });
+  it('a client-side idle expiry is a notice above the prompt, and the next message restarts', async () => {
+    const t = chat('--idle-timeout', '1500');
+    await t.waitFor(/^you ›\s*$/m);
+    t.type('hel', false);
+    await t.waitFor(/expired after being idle; your next message starts a new one/);
+    // The prompt comes back under the notice with what was typed so far.
+    await t.waitFor(/^you › hel$/m);
+    t.type('lo');
+    let screen = await t.waitFor(/You said: "hello"/);
+    expect(screen).toMatch(/! new session \S+ \(restart 1\)/);
+    await t.waitFor(/^you ›\s*$/m);
+    t.type('/end');
+    screen = await t.waitFor(/^EXIT:\d+$/m);
+    expect(screen).toMatch(/^EXIT:0$/m);
+    const all = await sessions();
+    expect(all).toHaveLength(2);
+    expect(all[1]).toMatchObject({ status: 'ended', endReason: 'UserRequest' });
+  });
 });
