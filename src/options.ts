@@ -199,8 +199,21 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     if (value !== undefined) retry[key as keyof RetryOptions] = checkInt(`retry.${key}`, value, 0);
   }
   const clock = options.clock ?? systemClock;
-  if (typeof clock.now !== 'function' || typeof clock.setTimeout !== 'function')
+  if (
+    typeof clock !== 'object' ||
+    clock === null ||
+    typeof clock.now !== 'function' ||
+    typeof clock.setTimeout !== 'function' ||
+    typeof clock.clearTimeout !== 'function'
+  )
     fail('clock', 'must have now(), setTimeout() and clearTimeout()', typeof clock);
+  const inspect = options.inspect as unknown;
+  if (
+    inspect !== undefined &&
+    typeof inspect !== 'function' &&
+    !(typeof inspect === 'object' && inspect !== null)
+  )
+    fail('inspect', 'must be an inspection observer or a function', typeof inspect);
   const sessionDefaults = options.sessionDefaults ?? {};
   checkSessionOptions(sessionDefaults, 'sessionDefaults.');
   return {
