@@ -29,7 +29,7 @@ import {
   TimeoutError,
   isAgentforceError,
 } from './errors.js';
-import type { EndReason } from './api/index.js';
+import { EndReasonSchema, type EndReason } from './api/index.js';
 
 const DEFAULT_API_BASE = 'https://api.salesforce.com';
 const DEFAULT_MAX_MESSAGE_LENGTH = 100_000;
@@ -123,7 +123,7 @@ export class AgentforceClient {
     if (o.maxRestarts !== undefined) input.maxRestarts = o.maxRestarts;
     if (o.idleTimeoutMs !== undefined) input.idleTimeoutMs = o.idleTimeoutMs;
     const actor = createActor(this.machine, { input, ...this.#actorOptions() });
-    return this.#track(new AgentSession(actor, o.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH));
+    return this.#track(actor, o.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
   }
 
   /**
@@ -141,9 +141,7 @@ export class AgentforceClient {
       input: { agentId: snapshot.context.agentId, endpoint: snapshot.context.endpoint },
       ...this.#actorOptions(),
     });
-    return this.#track(
-      new AgentSession(actor, options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH),
-    );
+    return this.#track(actor, options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
   }
 
   /**
@@ -168,7 +166,22 @@ export class AgentforceClient {
     ended: number;
     failed: Array<{ sessionId: string | null; error: AgentforceError }>;
   }> {
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidArgumentError('invalid_argument', 'shutdown: options must be an object');
+    }
     const deadlineMs = options.deadlineMs ?? 10_000;
+    if (typeof deadlineMs !== 'number' || !Number.isInteger(deadlineMs) || deadlineMs < 0) {
+      throw new InvalidArgumentError(
+        'invalid_argument',
+        `shutdown: deadlineMs must be an integer ≥ 0 (got ${String(deadlineMs)})`,
+      );
+    }
+    if (options.reason !== undefined && !EndReasonSchema.safeParse(options.reason).success) {
+      throw new InvalidArgumentError(
+        'invalid_argument',
+        `shutdown: reason must be one of ${EndReasonSchema.options.join(', ')} (got ${JSON.stringify(options.reason)})`,
+      );
+    }
     const sessions = [...this.#open];
     const failed: Array<{ sessionId: string | null; error: AgentforceError }> = [];
     let timer: NodeJS.Timeout | undefined;
@@ -200,11 +213,11 @@ export class AgentforceClient {
     return { ended: results.length - failed.length, failed };
   }
 
-  #track(session: AgentSession): AgentSession {
-    session.actor.subscribe({
-      complete: () => this.#open.delete(session),
-      error: () => this.#open.delete(session),
-    });
+  #track(actor: Actor<SessionMachine>, maxMessageLength: number): AgentSession {
+    // The session's own observer tells when it settles: one observer per session, not two.
+    const session: AgentSession = new AgentSession(actor, maxMessageLength, () =>
+      this.#open.delete(session),
+    );
     this.#open.add(session);
     session.actor.start();
     return session;
