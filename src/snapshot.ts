@@ -2,8 +2,10 @@
  * Persisted sessions: a versioned, JSON-safe envelope around the machine's persisted snapshot,
  * and the checks that refuse what cannot be restored whole.
  */
-import { SESSION_SCHEMA_VERSION } from '../machines/session.machine.js';
+import { z } from 'zod';
+import { SESSION_SCHEMA_VERSION, sessionMachine } from '../machines/session.machine.js';
 import { TOP_LEVEL_STATES, type SessionContext } from '../machines/session.types.js';
+import { EndReasonSchema, VariablesSchema, isAgentId } from './api/index.js';
 import { SnapshotVersionError } from './errors.js';
 
 /** A session as it can be stored and restored in another process. Plain JSON, no secrets. */
@@ -71,6 +73,7 @@ export function prepareRestore(persisted: unknown): PersistedMachine {
       `persisted session is incomplete or in an unknown state (${String(state)})`,
     );
   }
+  checkWhole(m, state);
   const machine = structuredClone(m);
   const ctx = machine.context;
   if (state === 'active' && ctx.inFlight) {
@@ -87,4 +90,76 @@ export function prepareRestore(persisted: unknown): PersistedMachine {
     }
   }
   return machine;
+}
+
+const count = z.number().int().nonnegative();
+const PendingTurnSchema = z.looseObject({
+  turnId: z.string().min(1),
+  text: z.string(),
+  inReplyToMessageId: z.string().optional(),
+  variables: z.array(z.unknown()).optional(),
+  stream: z.boolean().optional(),
+});
+/** The persisted context, field by field (a tampered or truncated one is refused). */
+const ContextSchema = z.looseObject({
+  agentId: z.string().refine(isAgentId, 'not an agent id'),
+  endpoint: z.string().min(1),
+  bypassUser: z.boolean(),
+  tz: z.string().nullable(),
+  variables: VariablesSchema,
+  sessionId: z.string().min(1).nullable(),
+  externalSessionKey: z.string().nullable(),
+  lastSequenceId: count,
+  queue: z.array(PendingTurnSchema),
+  maxQueue: count,
+  inFlight: PendingTurnSchema.extend({
+    sequenceId: count,
+    sessionId: z.string().min(1),
+  }).nullable(),
+  pendingQuestionId: z.string().nullable(),
+  expiryPolicy: z.enum(['restart', 'close']),
+  restarts: count,
+  maxRestarts: count,
+  idleTimeoutMs: z.number().int().positive().nullable(),
+  idleDeadline: z.number().nullable(),
+  endRequested: EndReasonSchema.nullable(),
+  endReason: EndReasonSchema.nullable(),
+  outcome: z.looseObject({ reason: z.string(), sessionId: z.string().nullable() }).nullable(),
+});
+
+/** `starting` → `authorizing | opening`, ...: the sub-states of each top-level state. */
+const SUB_STATES: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  Object.entries(sessionMachine.root.states).map(([key, node]) => [key, Object.keys(node.states)]),
+);
+
+/** Refuses a snapshot whose state value, status or context this machine could not run from. */
+function checkWhole(m: PersistedMachine, state: string): void {
+  const refuse = (why: string): never => {
+    throw new SnapshotVersionError('snapshot_version', `persisted session is not whole: ${why}`);
+  };
+  const subs = SUB_STATES[state] ?? [];
+  const sub =
+    typeof m.value === 'object' && m.value !== null
+      ? (m.value as Record<string, unknown>)[state]
+      : undefined;
+  if (
+    subs.length > 0 ? typeof sub !== 'string' || !subs.includes(sub) : typeof m.value !== 'string'
+  )
+    refuse(`state ${JSON.stringify(m.value)} is not a state of this machine`);
+  if (m.status !== (state === 'closed' ? 'done' : 'active'))
+    refuse(`status ${JSON.stringify(m.status)} does not match state ${state}`);
+  if (m.children !== undefined && (typeof m.children !== 'object' || m.children === null))
+    refuse('children is not an object');
+  const parsed = ContextSchema.safeParse(m.context);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    refuse(`context.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  const ctx = m.context;
+  const needsSession = ['active', 'awaitingInput', 'ending', 'expired'].includes(state);
+  if (needsSession && ctx.sessionId === null) refuse(`state ${state} without a sessionId`);
+  if ((state === 'active') !== (ctx.inFlight !== null))
+    refuse(`state ${state} with${ctx.inFlight ? '' : 'out'} a message in flight`);
+  if (ctx.inFlight && ctx.inFlight.sequenceId > ctx.lastSequenceId)
+    refuse('the message in flight has a sequenceId above the last one given');
 }
