@@ -123,7 +123,7 @@ export class AgentforceClient {
     if (o.maxRestarts !== undefined) input.maxRestarts = o.maxRestarts;
     if (o.idleTimeoutMs !== undefined) input.idleTimeoutMs = o.idleTimeoutMs;
     const actor = createActor(this.machine, { input, ...this.#actorOptions() });
-    return this.#track(new AgentSession(actor, o.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH));
+    return this.#track(actor, o.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
   }
 
   /**
@@ -141,9 +141,7 @@ export class AgentforceClient {
       input: { agentId: snapshot.context.agentId, endpoint: snapshot.context.endpoint },
       ...this.#actorOptions(),
     });
-    return this.#track(
-      new AgentSession(actor, options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH),
-    );
+    return this.#track(actor, options.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
   }
 
   /**
@@ -215,11 +213,11 @@ export class AgentforceClient {
     return { ended: results.length - failed.length, failed };
   }
 
-  #track(session: AgentSession): AgentSession {
-    session.actor.subscribe({
-      complete: () => this.#open.delete(session),
-      error: () => this.#open.delete(session),
-    });
+  #track(actor: Actor<SessionMachine>, maxMessageLength: number): AgentSession {
+    // The session's own observer tells when it settles: one observer per session, not two.
+    const session: AgentSession = new AgentSession(actor, maxMessageLength, () =>
+      this.#open.delete(session),
+    );
     this.#open.add(session);
     session.actor.start();
     return session;

@@ -68,17 +68,27 @@ export class AgentSession {
   /** The underlying XState actor: subscribe to it, inspect it, or read its snapshot. */
   readonly actor: Actor<SessionMachine>;
   readonly #maxMessageLength: number;
-  readonly #waiters = new Map<string, Waiter>();
+  /** Made on the first message: an idle session holds no map. */
+  #waiters: Map<string, Waiter> | undefined;
   #greeting: Turn | undefined;
   #startWaiters: Waiter[] | undefined;
   #fatal: Error | undefined;
 
-  /** @internal Use {@link AgentforceClient.session} or {@link AgentforceClient.restore}. */
-  constructor(actor: Actor<SessionMachine>, maxMessageLength: number) {
+  /**
+   * @internal Use {@link AgentforceClient.session} or {@link AgentforceClient.restore}.
+   * `onSettled` is called once the actor is done or failed (one observer per session, not two).
+   */
+  constructor(actor: Actor<SessionMachine>, maxMessageLength: number, onSettled?: () => void) {
     this.actor = actor;
     this.#maxMessageLength = maxMessageLength;
     actor.on('*', (event) => this.#onEmitted(event));
-    actor.subscribe({ error: (err) => this.#onActorError(err) });
+    actor.subscribe({
+      error: (err) => {
+        this.#onActorError(err);
+        onSettled?.();
+      },
+      ...(onSettled ? { complete: onSettled } : {}),
+    });
   }
 
   /** The top-level state: `idle`, `starting`, `active`, `awaitingInput`, `expired`, `ending`, `closed`. */
@@ -222,7 +232,7 @@ export class AgentSession {
       return rejected(new AbortError('aborted', 'the message was cancelled by the caller'));
     const turnId = nanoid(12);
     const turn = new Promise<Turn>((resolve, reject) => {
-      this.#waiters.set(turnId, { resolve, reject });
+      (this.#waiters ??= new Map()).set(turnId, { resolve, reject });
     });
     // A stream's `turn` may never be awaited: its rejection must not count as unhandled.
     if (stream) turn.catch(() => undefined);
@@ -359,17 +369,17 @@ export class AgentSession {
   #onEmitted(event: SessionEmitted): void {
     switch (event.type) {
       case 'turn.completed': {
-        const waiter = this.#waiters.get(event.turnId);
+        const waiter = this.#waiters?.get(event.turnId);
         if (waiter) {
-          this.#waiters.delete(event.turnId);
+          this.#waiters?.delete(event.turnId);
           waiter.resolve(toTurn(event.sessionId, event.sequenceId, event.messages));
         }
         break;
       }
       case 'turn.failed': {
-        const waiter = this.#waiters.get(event.turnId);
+        const waiter = this.#waiters?.get(event.turnId);
         if (waiter) {
-          this.#waiters.delete(event.turnId);
+          this.#waiters?.delete(event.turnId);
           waiter.reject(errorFromInfo(event.error));
         }
         break;
@@ -414,8 +424,9 @@ export class AgentSession {
   }
 
   #rejectAll(error: Error): void {
-    for (const w of this.#waiters.values()) w.reject(error);
-    this.#waiters.clear();
+    const waiters = this.#waiters;
+    this.#waiters = undefined;
+    for (const w of waiters?.values() ?? []) w.reject(error);
     for (const w of this.#startWaiters ?? []) w.reject(error);
     this.#startWaiters = undefined;
   }
