@@ -112,12 +112,13 @@ export function checkUrl(option: string, value: unknown): string {
   } catch {
     fail(option, 'must be an absolute URL', value);
   }
+  // Credentials first: no other message may echo a URL that carries a password.
+  if (url.username || url.password)
+    fail(option, 'must not carry credentials', '[url with credentials]');
   const loopback = LOOPBACK.has(url.hostname) || url.hostname.startsWith('127.');
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     fail(option, 'must use https (http is allowed on loopback only)', value);
   }
-  if (url.username || url.password)
-    fail(option, 'must not carry credentials', '[url with credentials]');
   return value.replace(/\/+$/, '');
 }
 
