@@ -253,7 +253,8 @@ function parseExpiry(value: string): ExpiryPolicy {
   return value;
 }
 
-function parsePositiveDuration(value: string): number {
+/** Parses a duration above zero (`1500`, `30s`, `15m`, `1h`). */
+export function parsePositiveDuration(value: string): number {
   const ms = parseDuration(value);
   if (ms <= 0) throw new InvalidArgumentError(`expected a duration above zero (got "${value}")`);
   return ms;
@@ -310,5 +311,3 @@ export function addSessionOptions(command: Command): Command {
       parseCount,
     );
 }
-
-export { parsePositiveDuration, parseCount };

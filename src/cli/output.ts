@@ -84,5 +84,9 @@ export function errorInfo(err: unknown): ErrorInfo {
 export function describeError(error: ErrorInfo): string {
   const status = error.status !== undefined ? ` (HTTP ${error.status})` : '';
   const request = error.requestId !== undefined ? ` [request ${error.requestId}]` : '';
-  return `${error.code}: ${error.message}${status}${request}`;
+  const retry =
+    error.retryAfterMs !== undefined
+      ? `; the server asks to retry after ${Math.ceil(error.retryAfterMs / 1000)} s`
+      : '';
+  return `${error.code}: ${error.message}${status}${request}${retry}`;
 }

@@ -46,15 +46,12 @@ export function renderExtras(m: ResponseMessage, s: Styles): string[] {
   return lines;
 }
 
-/**
- * The lines of one message. `textShown`: the message text was already printed (streamed), so
- * only what comes with it is added.
- */
-export function renderMessage(m: ResponseMessage, s: Styles, textShown = false): string[] {
+/** The lines of one message, by its kind. */
+export function renderMessage(m: ResponseMessage, s: Styles): string[] {
   const text = str(m['message']);
   switch (m.type) {
     case 'Inform':
-      return [...(textShown || !text ? [] : [text]), ...renderExtras(m, s)];
+      return [...(text ? [text] : []), ...renderExtras(m, s)];
     case 'Inquire':
       return [s.cyan(`? ${text ?? 'The agent needs more information.'}`), ...renderExtras(m, s)];
     case 'Confirm':
@@ -100,11 +97,6 @@ export function renderMessage(m: ResponseMessage, s: Styles, textShown = false):
   }
 }
 
-/** Every message of a reply. */
-export function renderMessages(messages: readonly ResponseMessage[], s: Styles): string[] {
-  return messages.flatMap((m) => renderMessage(m, s));
-}
-
 /** How a session closed, in words. */
 export function describeOutcome(outcome: SessionOutcome): string {
   switch (outcome.reason) {
@@ -117,12 +109,4 @@ export function describeOutcome(outcome: SessionOutcome): string {
     case 'failed':
       return `failed${outcome.error ? `: ${outcome.error.code}: ${outcome.error.message}` : ''}`;
   }
-}
-
-/** The plain text of a reply (for a script): every message's text, joined by blank lines. */
-export function plainText(messages: readonly ResponseMessage[]): string {
-  return messages
-    .map((m) => str(m['message']))
-    .filter((t): t is string => t !== undefined && t !== '')
-    .join('\n\n');
 }

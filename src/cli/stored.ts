@@ -10,7 +10,6 @@ import {
   type TargetFlags,
 } from './config.js';
 import { connect, type Connected } from './connect.js';
-import { warn } from './output.js';
 import { HANDLE_FORMAT, type HandleRecord, type StoredTarget } from './store.js';
 
 /** Flags of the verbs that act on a stored session. */
@@ -81,5 +80,3 @@ export function report(
   if (flags.json) process.stdout.write(`${JSON.stringify(value)}\n`);
   else human();
 }
-
-export { warn };
