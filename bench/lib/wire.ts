@@ -1,0 +1,159 @@
+/**
+ * The raw baselines: the same Agent API requests the library sends, made with bare `node:http`
+ * and with axios, to the same emulator. Bodies and headers have the library's shapes.
+ */
+import axios, { type AxiosInstance } from 'axios';
+import http from 'node:http';
+import { TOKEN_PATH, apiPaths, joinUrl } from '../../src/api/index.js';
+import { AgentforceClient, clientCredentials, type ClientOptions } from '../../src/index.js';
+
+export const AGENT_ID = '0XxSB000000IPCr0AO';
+/** A user message of about the size the baselines were measured with. */
+export const TEXT = 'Hello, I have a question about my delivery, can you help me with it please?';
+
+export interface Endpoint {
+  /** The emulator's base URL (My Domain and token host). */
+  url: string;
+  /** The Agent API base (`api_instance_url`). */
+  apiBase: string;
+  token: string;
+}
+
+/** A library client against the emulator. */
+export function libraryClient(url: string, extra: Partial<ClientOptions> = {}): AgentforceClient {
+  return new AgentforceClient({
+    myDomainUrl: url,
+    auth: clientCredentials({ clientId: 'bench', clientSecret: 'bench' }),
+    ...extra,
+  });
+}
+
+/** Fetches a token from the emulator's token endpoint. */
+export async function endpointOf(url: string): Promise<Endpoint> {
+  const res = await axios.post<{ access_token: string; api_instance_url?: string }>(
+    joinUrl(url, TOKEN_PATH),
+    'grant_type=client_credentials&client_id=bench&client_secret=bench',
+    { headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+  );
+  return { url, apiBase: res.data.api_instance_url ?? url, token: res.data.access_token };
+}
+
+/** Headers of every Agent API request, as the library sends them. */
+export function apiHeaders(ep: Endpoint): Record<string, string> {
+  return {
+    accept: 'application/json',
+    'content-type': 'application/json',
+    authorization: `Bearer ${ep.token}`,
+  };
+}
+
+/** The start-session body the library sends. */
+export function startBody(url: string): unknown {
+  return {
+    externalSessionKey: globalThis.crypto.randomUUID(),
+    instanceConfig: { endpoint: url },
+    streamingCapabilities: { chunkTypes: ['Text'] },
+    bypassUser: true,
+  };
+}
+
+/** The send-message body the library sends. */
+export function sendBody(sequenceId: number, text = TEXT): unknown {
+  return { message: { type: 'Text', sequenceId, text }, variables: [] };
+}
+
+/** Starts a server session with a plain axios POST; returns its id. */
+export async function startRawSession(ep: Endpoint, ax: AxiosInstance = axios): Promise<string> {
+  const res = await ax.post<{ sessionId: string }>(
+    joinUrl(ep.apiBase, apiPaths.startSession(AGENT_ID)),
+    startBody(ep.url),
+    { headers: apiHeaders(ep) },
+  );
+  if (res.status !== 200 || typeof res.data.sessionId !== 'string')
+    throw new Error(`start session: HTTP ${res.status}`);
+  return res.data.sessionId;
+}
+
+/** Ends a server session (best effort). */
+export async function endRawSession(ep: Endpoint, sessionId: string): Promise<void> {
+  await axios
+    .delete(joinUrl(ep.apiBase, apiPaths.session(sessionId)), {
+      headers: { ...apiHeaders(ep), 'x-session-end-reason': 'UserRequest' },
+      validateStatus: () => true,
+    })
+    .catch(() => undefined);
+}
+
+/**
+ * A keep-alive agent as a careful user would make one. The timeout makes Node honour the
+ * server's `Keep-Alive: timeout` hint (idle sockets close before the server closes them).
+ */
+export function keepAliveAgent(): http.Agent {
+  return new http.Agent({ keepAlive: true, timeout: 60_000 });
+}
+
+/** axios with a keep-alive agent and nothing else changed (follows redirects). */
+export function defaultAxios(agent = keepAliveAgent()): AxiosInstance {
+  return axios.create({ httpAgent: agent });
+}
+
+/** axios with a keep-alive agent and `maxRedirects: 0`, as the library configures it. */
+export function tunedAxios(agent = keepAliveAgent()): AxiosInstance {
+  return axios.create({ httpAgent: agent, maxRedirects: 0 });
+}
+
+/** POSTs a JSON body with axios and checks the reply has messages. */
+export async function axiosSend(
+  ax: AxiosInstance,
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<unknown> {
+  const res = await ax.post<{ messages?: unknown[] }>(url, body, { headers });
+  if (res.status !== 200 || !Array.isArray(res.data.messages))
+    throw new Error(`send: HTTP ${res.status}`);
+  return res.data;
+}
+
+/** POSTs a JSON body with bare `node:http`, reads and parses the JSON reply. */
+export function nodeSend(
+  agent: http.Agent,
+  url: URL,
+  headers: Record<string, string>,
+  body: unknown,
+): Promise<unknown> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        agent,
+        method: 'POST',
+        hostname: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        headers: { ...headers, 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            const data = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+              messages?: unknown[];
+            };
+            if (res.statusCode !== 200 || !Array.isArray(data.messages))
+              reject(new Error(`send: HTTP ${res.statusCode}`));
+            else resolve(data);
+          } catch (err) {
+            reject(err instanceof Error ? err : new Error(String(err)));
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+export { apiPaths, joinUrl };

@@ -1,0 +1,150 @@
+/**
+ * Turn overhead: sequential turns through `AgentSession.send()` against the same POSTs made with
+ * raw axios (keep-alive; once as the library configures it, once with axios defaults) and with
+ * raw `node:http` (keep-alive), on the same emulator. The variants run interleaved in rounds, a
+ * fresh server session each per round, so machine noise hits them alike; ratios are paired per
+ * round.
+ */
+import { joinUrl } from '../src/api/index.js';
+import type { AgentforceClient } from '../src/index.js';
+import { childArgs, printResult, progress } from './lib/process.js';
+import { cpuMicrosSince, microsSince, roundSummary, summarize, type Summary } from './lib/stats.js';
+import {
+  AGENT_ID,
+  TEXT,
+  apiHeaders,
+  apiPaths,
+  axiosSend,
+  defaultAxios,
+  endpointOf,
+  keepAliveAgent,
+  libraryClient,
+  nodeSend,
+  sendBody,
+  startRawSession,
+  tunedAxios,
+  type Endpoint,
+} from './lib/wire.js';
+
+export interface TurnOverheadArgs {
+  url: string;
+  rounds: number;
+  turnsPerRound: number;
+}
+
+type Turn = () => Promise<unknown>;
+
+interface Variant {
+  name: string;
+  /** Opens a fresh server session and returns one turn on it. */
+  open(): Promise<Turn>;
+}
+
+export interface VariantResult {
+  /** Wall µs per turn, one value per round. */
+  wallUs: Summary;
+  /** Client CPU µs per turn, one value per round. */
+  cpuUs: Summary;
+}
+
+export interface TurnOverheadResult {
+  rounds: number;
+  turnsPerRound: number;
+  variants: Record<string, VariantResult>;
+  /** Paired per-round ratios of the library's wall time to each baseline's. */
+  ratios: Record<string, Summary>;
+  /** Paired per-round ratios of client CPU per turn. */
+  cpuRatios: Record<string, Summary>;
+}
+
+function variants(ep: Endpoint, client: AgentforceClient): Variant[] {
+  const headers = apiHeaders(ep);
+  const rawAxios = (name: string, ax: ReturnType<typeof tunedAxios>): Variant => ({
+    name,
+    async open() {
+      const sessionId = await startRawSession(ep, ax);
+      const url = joinUrl(ep.apiBase, apiPaths.messages(sessionId));
+      let seq = 0;
+      return () => axiosSend(ax, url, headers, sendBody(++seq));
+    },
+  });
+  const agent = keepAliveAgent();
+  return [
+    {
+      name: 'library',
+      async open() {
+        const session = client.session({ agentId: AGENT_ID });
+        await session.start();
+        return () => session.send(TEXT);
+      },
+    },
+    rawAxios('axios', tunedAxios()),
+    rawAxios('axiosDefault', defaultAxios()),
+    {
+      name: 'nodeHttp',
+      async open() {
+        const sessionId = await startRawSession(ep);
+        const url = new URL(joinUrl(ep.apiBase, apiPaths.messages(sessionId)));
+        let seq = 0;
+        return () => nodeSend(agent, url, headers, sendBody(++seq));
+      },
+    },
+  ];
+}
+
+async function measure(turn: Turn, n: number): Promise<{ wallUs: number; cpuUs: number }> {
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await turn();
+  return { wallUs: microsSince(start) / n, cpuUs: cpuMicrosSince(cpu) / n };
+}
+
+export async function runTurnOverhead(args: TurnOverheadArgs): Promise<TurnOverheadResult> {
+  const ep = await endpointOf(args.url);
+  const client = libraryClient(args.url);
+  const all = variants(ep, client);
+  const wall: Record<string, number[]> = {};
+  const cpu: Record<string, number[]> = {};
+  // Warm-up: JIT, connections, token; not recorded.
+  for (const v of all) await measure(await v.open(), Math.max(200, args.turnsPerRound));
+  for (let r = 0; r < args.rounds; r++) {
+    // Rotate the order so no variant always runs first or last in a round.
+    const order = all.map((_, i) => all[(i + r) % all.length]!);
+    for (const v of order) {
+      const turn = await v.open();
+      await measure(turn, 10);
+      const m = await measure(turn, args.turnsPerRound);
+      (wall[v.name] ??= []).push(m.wallUs);
+      (cpu[v.name] ??= []).push(m.cpuUs);
+    }
+    progress(
+      `turn overhead round ${r + 1}/${args.rounds}: ` +
+        all.map((v) => `${v.name} ${wall[v.name]!.at(-1)!.toFixed(0)} µs`).join(', '),
+    );
+  }
+  client.close();
+  const paired = (of: Record<string, number[]>, base: string) =>
+    roundSummary(summarize(of['library']!.map((x, i) => x / of[base]![i]!)), 3);
+  const result: TurnOverheadResult = {
+    rounds: args.rounds,
+    turnsPerRound: args.turnsPerRound,
+    variants: {},
+    ratios: {},
+    cpuRatios: {},
+  };
+  for (const v of all) {
+    result.variants[v.name] = {
+      wallUs: roundSummary(summarize(wall[v.name]!)),
+      cpuUs: roundSummary(summarize(cpu[v.name]!)),
+    };
+    if (v.name !== 'library') {
+      result.ratios[v.name] = paired(wall, v.name);
+      result.cpuRatios[v.name] = paired(cpu, v.name);
+    }
+  }
+  return result;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printResult(await runTurnOverhead(childArgs<TurnOverheadArgs>()));
+}
