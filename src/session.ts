@@ -169,14 +169,18 @@ export class AgentSession {
             buffer.push(e.event);
             wake?.();
           });
+    // Every event of a turn is emitted before the turn settles: then the listener can go, even if
+    // the caller never reads the stream (the buffer goes with the iterator).
     turn.then(
       () => {
         settled = true;
+        off();
         wake?.();
       },
       (err: Error) => {
         settled = true;
         failure = err;
+        off();
         wake?.();
       },
     );
