@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerChatCommand } from './chat.js';
+import { registerDiagramCommand } from './diagram.js';
 import { registerEndCommand } from './end.js';
 import { registerFakeServerCommand } from './fake-server.js';
 import { registerReplayCommand } from './replay.js';
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerSessionsCommand(program);
   registerReplayCommand(program);
   registerFakeServerCommand(program);
+  registerDiagramCommand(program);
 }
