@@ -39,7 +39,7 @@ export const SESSION_DEFAULTS = {
 } as const;
 
 /** Version of the persisted context shape. Bump it whenever a state or a context field changes. */
-export const SESSION_SCHEMA_VERSION = 1;
+export const SESSION_SCHEMA_VERSION = 2;
 
 function notProvided(name: string): never {
   throw new Error(`session machine: actor '${name}' was not provided`);
@@ -406,9 +406,11 @@ export const sessionMachine = setup({
   context: ({ input }) => ({
     agentId: input.agentId,
     endpoint: input.endpoint,
-    bypassUser: input.bypassUser ?? SESSION_DEFAULTS.bypassUser,
-    tz: input.tz ?? null,
-    variables: input.variables ?? null,
+    start: {
+      bypassUser: input.bypassUser ?? SESSION_DEFAULTS.bypassUser,
+      tz: input.tz ?? null,
+      variables: input.variables ?? null,
+    },
     sessionId: null,
     externalSessionKey: null,
     lastSequenceId: input.lastSequenceId ?? 0,
@@ -485,9 +487,9 @@ export const sessionMachine = setup({
               agentId: context.agentId,
               externalSessionKey: context.externalSessionKey ?? '',
               endpoint: context.endpoint,
-              bypassUser: context.bypassUser,
-              tz: context.tz,
-              variables: context.variables,
+              bypassUser: context.start.bypassUser,
+              tz: context.start.tz,
+              variables: context.start.variables,
             }),
             onDone: [
               {

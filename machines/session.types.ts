@@ -87,14 +87,26 @@ export interface SessionOutcome {
   error?: ErrorInfo;
 }
 
+/** How every server session of a conversation is started (also on a restart). */
+export interface StartOptions {
+  bypassUser: boolean;
+  tz: string | null;
+  /** Variables sent when a session starts. */
+  variables: Variable[] | null;
+}
+
+/**
+ * Keep this at 19 top-level fields or fewer. XState copies the context on every assign with
+ * `Object.assign({}, context, update)`, and V8 makes an object built that way a slow dictionary
+ * once it has 20 properties: every later assign then costs several times more (with 20 fields
+ * the machine took ~25% more CPU per turn; see docs/benchmarks.md). Group new fields instead.
+ */
 export interface SessionContext {
   agentId: string;
   /** The org's My Domain URL, sent as `instanceConfig.endpoint`. */
   endpoint: string;
-  bypassUser: boolean;
-  tz: string | null;
-  /** Variables sent when a session starts (also on a restart). */
-  variables: Variable[] | null;
+  /** The rest of the start-session body. */
+  start: StartOptions;
   /** Current server session id; null before the first start. */
   sessionId: string | null;
   /** `externalSessionKey` (a UUID) of the current or starting server session. */

@@ -104,9 +104,11 @@ const PendingTurnSchema = z.looseObject({
 const ContextSchema = z.looseObject({
   agentId: z.string().refine(isAgentId, 'not an agent id'),
   endpoint: z.string().min(1),
-  bypassUser: z.boolean(),
-  tz: z.string().nullable(),
-  variables: VariablesSchema,
+  start: z.looseObject({
+    bypassUser: z.boolean(),
+    tz: z.string().nullable(),
+    variables: VariablesSchema,
+  }),
   sessionId: z.string().min(1).nullable(),
   externalSessionKey: z.string().nullable(),
   lastSequenceId: count,
