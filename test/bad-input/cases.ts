@@ -378,7 +378,7 @@ export const CASES: Case[] = [
   restoreCase('`null`', () => null),
   restoreCase("`format: 'other'`", (p) => ({ ...p, format: 'other' })),
   restoreCase('`schemaVersion: 0` (another version)', (p) => ({ ...p, schemaVersion: 0 })),
-  restoreCase('`schemaVersion: 2` (a newer version)', (p) => ({ ...p, schemaVersion: 2 })),
+  restoreCase('`schemaVersion: 3` (a newer version)', (p) => ({ ...p, schemaVersion: 3 })),
   restoreCase("tampered: state `{ active: 'flying' }`", (p) => {
     p.machine.value = { active: 'flying' };
     return p;
