@@ -57,6 +57,19 @@ export {
 } from './errors.js';
 export type { ErrorInfo, ErrorCode } from './errors.js';
 export { sessionMachine, SESSION_SCHEMA_VERSION } from '../machines/session.machine.js';
+export {
+  sanitizeInspectionEvent,
+  sanitizeInspector,
+  statelyInspectorOptions,
+  redactSecrets,
+  REDACTED,
+  type InspectionObserver,
+  type SanitizeOptions,
+  type SanitizedInspectionEvent,
+  type SanitizedSnapshot,
+  type SanitizedTransition,
+} from './inspect.js';
+export { toMermaid, type MermaidOptions } from './diagram/mermaid.js';
 export type {
   SessionContext,
   SessionEmitted,
