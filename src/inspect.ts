@@ -7,6 +7,7 @@
  * {@link REDACTED}. See docs/inspect.md.
  */
 import type { ActorRefLike, AnyEventObject, InspectionEvent, Observer } from 'xstate';
+import { guardLabel } from './diagram/mermaid.js';
 
 /** What a redacted value is replaced with. */
 export const REDACTED = '[redacted]';
@@ -190,7 +191,8 @@ export interface SanitizedTransition {
   eventType: string;
   source: string;
   target: string[];
-  guard?: unknown;
+  /** The guard by name (`a and b` for `and(['a', 'b'])`). */
+  guard?: string;
   reenter: boolean;
 }
 
@@ -243,26 +245,6 @@ export function sanitizeSnapshot(
   return out;
 }
 
-function guardOf(guard: unknown): unknown {
-  if (guard === undefined) return undefined;
-  if (typeof guard === 'string') return guard;
-  if (typeof guard === 'function') {
-    const check = guard as { check?: unknown; guards?: unknown; name?: string };
-    if (Array.isArray(check.guards)) {
-      return {
-        type: check.name?.replace(/^bound /, '') || 'guard',
-        guards: check.guards.map(guardOf),
-      };
-    }
-    return check.name || 'inline';
-  }
-  if (typeof guard === 'object' && guard !== null) {
-    const t = (guard as { type?: unknown }).type;
-    return typeof t === 'string' ? t : 'guard';
-  }
-  return 'guard';
-}
-
 /** A transition definition as plain ids. */
 export function describeTransition(t: unknown): SanitizedTransition {
   const d = t as {
@@ -278,8 +260,8 @@ export function describeTransition(t: unknown): SanitizedTransition {
     target: (d.target ?? []).map((n) => (typeof n.id === 'string' ? n.id : '')),
     reenter: d.reenter === true,
   };
-  const guard = guardOf(d.guard);
-  if (guard !== undefined) out.guard = guard;
+  const guard = guardLabel(d.guard);
+  if (guard !== '') out.guard = guard;
   return out;
 }
 

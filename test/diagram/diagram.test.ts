@@ -67,7 +67,7 @@ describe('toMermaid(sessionMachine)', () => {
     }
     for (const t of definition.transitions) {
       const label = `${eventLabel(t.eventType === 'always' ? '' : t.eventType)}${
-        t.guard ? ` [${t.guard.split(' & ').join(' and ')}]` : ''
+        t.guard ? ` [${t.guard}]` : ''
       }`;
       expect(
         edges.some((e) => e.endsWith(` : ${label}`)),

@@ -16,6 +16,7 @@ import {
 } from 'xstate';
 import { getAdjacencyMap, getShortestPaths, type StatePath } from 'xstate/graph';
 import { sessionMachine } from '../../machines/session.machine.js';
+import { guardLabel } from '../../src/diagram/mermaid.js';
 import type { ErrorCode, SessionEmitted, SessionInput } from '../../machines/session.types.js';
 
 export type Snap = SnapshotFrom<typeof sessionMachine>;
@@ -39,23 +40,16 @@ function inertScope(): { scope: AnyActorScope; actions: unknown[] } {
 }
 
 /**
- * `initialTransition()` of xstate, without its cost: xstate builds a throwaway actor of the whole
- * machine for every call, which takes milliseconds.
+ * The machine's initial state and its actions: xstate's `initialTransition()` without its cost
+ * (it builds a throwaway actor of the whole machine for every call, which takes milliseconds).
  */
-export function initialTransition(
-  _machine: typeof sessionMachine,
-  input: SessionInput,
-): [Snap, unknown[]] {
+export function modelStart(input: SessionInput): [Snap, unknown[]] {
   const { scope, actions } = inertScope();
   return [sessionMachine.getInitialSnapshot(scope as never, input), actions];
 }
 
-/** `transition()` of xstate, without its cost (see {@link initialTransition}). */
-export function transition(
-  _machine: typeof sessionMachine,
-  snapshot: Snap,
-  event: AnyEventObject,
-): [Snap, unknown[]] {
+/** The next state and the actions: xstate's `transition()` without its cost (see {@link modelStart}). */
+export function modelStep(snapshot: Snap, event: AnyEventObject): [Snap, unknown[]] {
   const { scope, actions } = inertScope();
   return [sessionMachine.transition(snapshot, event as never, scope as never), actions];
 }
@@ -417,14 +411,14 @@ export function stateKey(s: Snap): string {
 
 function eventsOf(s: Snap): ModelEvent[] {
   let n = 0;
-  const id = () => `traversal-${c(s)}-${n++}`;
+  const id = () => `traversal-${turnBase(s)}-${n++}`;
   return VARIANTS.filter((v) => v.when(s))
     .map((v) => ({ ...v.make(s, id), variant: v.name }))
     .filter((e) => s.can(e as never));
 }
 
-/** A stable id base for SEND turn ids during traversal (distinct from the turns in context). */
-function c(s: Snap): number {
+/** A base for the turn ids of SEND during traversal, distinct from the turns in the context. */
+function turnBase(s: Snap): number {
   return s.context.lastSequenceId * 10 + s.context.queue.length + (s.context.inFlight ? 1 : 0);
 }
 
@@ -521,7 +515,7 @@ export function generatePaths(config: ModelConfig, simple: SimplePathOptions): G
     serializeState: ((s: Snap) => stateKey(s)) as never,
     serializeEvent: serializeEvent,
   }) as unknown as Record<string, { state: Snap; transitions: Record<string, { state: Snap }> }>;
-  const [initial] = initialTransition(sessionMachine, input);
+  const [initial] = modelStart(input);
   const start = stateKey(initial);
   const buckets = new Map<string, number>();
   const onTrail = new Set<string>([start]);
@@ -561,7 +555,7 @@ export function generatePaths(config: ModelConfig, simple: SimplePathOptions): G
   for (const head of shortest) {
     if (head.state.status !== 'active') continue;
     for (const e of eventsOf(head.state)) {
-      const [next] = transition(sessionMachine, head.state, e);
+      const [next] = modelStep(head.state, e);
       const kind = stepKind(head.state, e.variant, next);
       if (taken.has(kind)) continue;
       taken.add(kind);
@@ -605,7 +599,7 @@ function emittedBy(actions: readonly unknown[]): SessionEmitted[] {
 /** Replays a path on the machine with `transition()`, building each event from the real state. */
 export function replay(path: GeneratedPath): Replay {
   // What the initial state emits happens before a caller can listen (the client starts the actor).
-  const [initial] = initialTransition(sessionMachine, modelInput(path.config));
+  const [initial] = modelStart(modelInput(path.config));
   const emitted: SessionEmitted[] = [];
   let s = initial;
   let turn = 0;
@@ -617,7 +611,7 @@ export function replay(path: GeneratedPath): Replay {
       throw new Error(`model: variant ${name} is not offered in ${stateKey(s)}`);
     const event = { ...variant.make(s, () => `m${++turn}`), variant: name } as ModelEvent;
     if (!s.can(event as never)) throw new Error(`model: ${name} is not enabled in ${stateKey(s)}`);
-    const [after, actions] = transition(sessionMachine, s, event);
+    const [after, actions] = modelStep(s, event);
     emitted.push(...emittedBy(actions));
     steps.push({ variant, event, before: s, after });
     s = after;
@@ -636,25 +630,6 @@ export interface DefinedTransition {
   targets: string[];
 }
 
-/** A guard as text: a named guard's name, `a & b` for `and([a, b])`. */
-export function guardText(guard: unknown): string {
-  if (guard === undefined || guard === null) return '';
-  if (typeof guard === 'string') return guard;
-  if (typeof guard === 'function') {
-    const g = guard as { guards?: unknown[]; name?: string };
-    if (Array.isArray(g.guards)) {
-      const sep = g.name === 'or' ? ' | ' : ' & ';
-      return g.guards.map(guardText).join(sep);
-    }
-    return g.name || 'inline';
-  }
-  if (typeof guard === 'object') {
-    const t = (guard as { type?: unknown }).type;
-    return typeof t === 'string' ? t : 'guard';
-  }
-  return typeof guard === 'number' || typeof guard === 'boolean' ? String(guard) : 'guard';
-}
-
 /** The identity of a transition: source, event, guard and targets (`(self)` when targetless). */
 export function transitionKey(t: {
   source: { id: string };
@@ -662,7 +637,7 @@ export function transitionKey(t: {
   guard?: unknown;
   target?: readonly { id: string }[] | undefined;
 }): string {
-  const guard = guardText(t.guard);
+  const guard = guardLabel(t.guard);
   const targets = (t.target ?? []).map((n) => n.id).join(',') || '(self)';
   return `${t.source.id} --${t.eventType || 'always'}${guard ? ` [${guard}]` : ''}--> ${targets}`;
 }
@@ -685,7 +660,7 @@ export function machineDefinition(machine: { root: AnyStateNode } = sessionMachi
         key: transitionKey(t),
         source: node.id,
         eventType: t.eventType || 'always',
-        guard: guardText(t.guard),
+        guard: guardLabel(t.guard),
         targets: (t.target ?? []).map((n) => n.id),
       });
     }
