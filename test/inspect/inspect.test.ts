@@ -171,10 +171,25 @@ describe('startInspector', () => {
     const messages: string[] = [];
     const receiver = createWebSocketReceiver({ server: inspector.webSocketUrl });
     receiver.subscribe((e) => messages.push(JSON.stringify(e)));
-    await new Promise((r) => setTimeout(r, 100)); // the receiver connects
+    // A probe through the whole relay: once it arrives, the receiver is connected.
+    inspector.inspect.next?.({
+      type: '@xstate.event',
+      rootId: 'probe',
+      actorRef: { sessionId: 'probe', send: () => undefined, getSnapshot: () => ({}) },
+      sourceRef: undefined,
+      event: { type: 'PROBE' },
+    } as unknown as InspectionEvent);
+    const connected = Date.now() + 10_000;
+    while (Date.now() < connected && !messages.some((m) => m.includes('PROBE'))) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(
+      messages.some((m) => m.includes('PROBE')),
+      'the receiver got the probe',
+    ).toBe(true);
 
     const { token } = await converse(inspector.inspect);
-    const deadline = Date.now() + 5_000;
+    const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && !messages.some((m) => m.includes('"closed"'))) {
       await new Promise((r) => setTimeout(r, 25));
     }

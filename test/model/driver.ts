@@ -367,7 +367,7 @@ export async function runPath(path: GeneratedPath, coverage: Coverage): Promise<
     myDomainUrl: api.url,
     auth: clientCredentials({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
     retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 4, maxRetryAfterMs: 4 },
-    streamIdleTimeoutMs: 300,
+    streamIdleTimeoutMs: 1_000,
     clock,
     inspect,
   });
