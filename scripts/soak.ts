@@ -12,7 +12,7 @@ import { startFakeAgentApi } from '../src/fake-server/index.js';
 import { inProcessEmulator, spawnEmulator, type SoakEmulator } from './soak/emulator.js';
 import { parseSoakArgs, USAGE, UsageError, type SoakOptions } from './soak/options.js';
 import { formatReport } from './soak/report.js';
-import { runSoak } from './soak/run.js';
+import { checkHeap, runSoak } from './soak/run.js';
 
 const CREDENTIALS = { clientId: 'soak-client', clientSecret: 'soak-client-secret' };
 
@@ -74,6 +74,7 @@ async function main(argv: readonly string[]): Promise<number> {
   log(`emulator ${emulator.where} at ${emulator.url}`);
   try {
     const report = await runSoak(options, emulator, CREDENTIALS, log);
+    await checkHeap(report);
     const path = resolve(options.reportPath ?? defaultReportPath());
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, JSON.stringify(report, null, 2) + '\n');

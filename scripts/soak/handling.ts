@@ -30,7 +30,10 @@ export function handlingMatrix(
   requests: readonly RecordedRequest[],
 ): {
   matrix: Record<string, Record<string, number>>;
-  /** Failed messages none of whose requests (nor their session's start) got a fault, by code. */
+  /**
+   * Failed messages none of whose requests (nor their session's start) got a fault, by code
+   * (messages with no request left in the emulator's record are not counted).
+   */
   withoutFault: Record<string, number>;
 } {
   const attemptsOfMessage = new Map<MessageRecord, RecordedRequest[]>();
@@ -166,6 +169,8 @@ export function handlingMatrix(
     const own = attemptsOfMessage.get(m) ?? [];
     const seg = ledger.segments[m.segment];
     const starts = (seg?.keys ?? []).flatMap((k) => attemptsOfKey.get(k) ?? []);
+    // Nothing of it in the record (older than what the emulator keeps): cannot tell.
+    if (own.length === 0 && starts.length === 0 && m.sent.length > 0) continue;
     const faulted = [...own, ...starts].some((r) => r.fault !== undefined || r.status === 401);
     const startDropped = m.outcome.code === 'session_closed' && seg?.closeCode === 'connection';
     if (!faulted && !startDropped) {

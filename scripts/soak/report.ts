@@ -55,7 +55,7 @@ export function formatReport(r: SoakReport): string {
     ],
     [
       'heap',
-      `${r.heap.beforeMb} MB → ${r.heap.afterMb} MB (${r.heap.growthMb >= 0 ? '+' : ''}${r.heap.growthMb} MB, slack ${r.heap.slackMb} MB${r.heap.gc ? '' : ', no forced GC'}${r.heap.enforced ? '' : ', not enforced'})`,
+      `${r.heap.beforeMb} MB → ${r.heap.afterMb} MB (${r.heap.growthMb >= 0 ? '+' : ''}${r.heap.growthMb} MB, slack ${r.heap.slackMb} MB${r.heap.gc ? '' : ', no forced GC'}${r.heap.enforced ? '' : ', not enforced'}); ${r.heap.withRecordsMb} MB with the soak's records`,
     ],
     [
       'process',
