@@ -170,7 +170,7 @@ export function handlingMatrix(
     const seg = ledger.segments[m.segment];
     const starts = (seg?.keys ?? []).flatMap((k) => attemptsOfKey.get(k) ?? []);
     // Nothing of it in the record (older than what the emulator keeps): cannot tell.
-    if (own.length === 0 && starts.length === 0 && m.sent.length > 0) continue;
+    if (own.length === 0 && starts.length === 0) continue;
     const faulted = [...own, ...starts].some((r) => r.fault !== undefined || r.status === 401);
     const startDropped = m.outcome.code === 'session_closed' && seg?.closeCode === 'connection';
     if (!faulted && !startDropped) {
