@@ -4,7 +4,9 @@
  * `count`. `mode: 'http'` starts every session against the emulator (greeting and all);
  * `mode: 'restore'` restores each from the persisted snapshot of a session started over HTTP and
  * answered once (JSON-parsed per session, with its own session id), which gives the same live
- * actor without a request per session. Also reports the bytes of a persisted snapshot.
+ * actor without a request per session; `mode: 'turn'` restores each and has it answer one message
+ * (a session that has had a turn holds a little more). Also reports the bytes of a persisted
+ * snapshot.
  */
 import type { AgentSession } from '../src/index.js';
 import { pool } from './lib/pool.js';
@@ -14,14 +16,14 @@ import { AGENT_ID, TEXT, libraryClient } from './lib/wire.js';
 export interface MemoryChildArgs {
   url: string;
   count: number;
-  mode: 'http' | 'restore';
-  /** Starts in flight at a time, for `http`. */
+  mode: 'http' | 'restore' | 'turn';
+  /** Starts (or turns) in flight at a time, for `http` and `turn`. */
   concurrency: number;
 }
 
 export interface MemoryChildResult {
   count: number;
-  mode: 'http' | 'restore';
+  mode: MemoryChildArgs['mode'];
   /** Bytes of heap per session. */
   heapPerSession: number;
   /** MB of RSS growth for all sessions. */
@@ -51,9 +53,24 @@ export async function runMemoryChild(args: MemoryChildArgs): Promise<MemoryChild
   const persisted = JSON.stringify(template.snapshot());
   const afterTurn = persisted.length;
   const templateId = template.sessionId!;
-  // Warm the code paths the measured sessions use, then drop the warm-up sessions.
+  // Warm the code paths the measured sessions use (and, over HTTP, open the sockets), then drop
+  // the warm-up sessions: one-time costs are not per-session costs.
   const warm: AgentSession[] = [];
-  for (let i = 0; i < 200; i++) warm.push(client.restore(JSON.parse(persisted)));
+  if (args.mode === 'restore') {
+    for (let i = 0; i < 200; i++) warm.push(client.restore(JSON.parse(persisted)));
+  } else if (args.mode === 'turn') {
+    await pool(200, 1, async () => {
+      const s = client.restore(JSON.parse(persisted));
+      await s.send(TEXT);
+      warm.push(s);
+    });
+  } else {
+    await pool(200, args.concurrency, async () => {
+      const s = client.session({ agentId: AGENT_ID });
+      await s.start();
+      warm.push(s);
+    });
+  }
   for (const s of warm) s.stop();
   warm.length = 0;
 
@@ -66,6 +83,14 @@ export async function runMemoryChild(args: MemoryChildArgs): Promise<MemoryChild
       const id = `${templateId.slice(0, -8)}${i.toString(16).padStart(8, '0')}`;
       sessions[i] = client.restore(JSON.parse(persisted.replaceAll(templateId, id)));
     }
+  } else if (args.mode === 'turn') {
+    // Every restored copy talks to the template's server session: one turn at a time (a second
+    // request in flight on one session would be refused with 423).
+    await pool(args.count, 1, async (i) => {
+      const s = client.restore(JSON.parse(persisted));
+      await s.send(TEXT);
+      sessions[i] = s;
+    });
   } else {
     await pool(args.count, args.concurrency, async (i) => {
       const s = client.session({ agentId: AGENT_ID });

@@ -49,7 +49,7 @@ const settings = quick
       turn: { rounds: 3, turnsPerRound: 100 },
       concurrency: { sessions: 200, inFlight: 64, rounds: 2, turnsPerRound: 500 },
       streaming: { rounds: 2, shortTurns: 10, longTurns: 1, burst: 50 },
-      memory: { http: 500, restore: [2_000, 10_000] },
+      memory: { http: 500, turn: 500, restore: [2_000, 10_000] },
       emulator: { runs: 1, windows: 1, duration: 1, connections: 16, sessions: 64 },
       model: { repeats: 1 },
     }
@@ -57,7 +57,7 @@ const settings = quick
       turn: { rounds: 10, turnsPerRound: 400 },
       concurrency: { sessions: 1_000, inFlight: 64, rounds: 3, turnsPerRound: 2_000 },
       streaming: { rounds: 4, shortTurns: 40, longTurns: 3, burst: 100 },
-      memory: { http: 2_000, restore: [10_000, 100_000] },
+      memory: { http: 2_000, turn: 2_000, restore: [10_000, 100_000] },
       emulator: { runs: 2, windows: 3, duration: 2, connections: 16, sessions: 256 },
       model: { repeats: 3 },
     };
@@ -129,6 +129,7 @@ await step('memory', () =>
         flags,
       );
     runs.push(await one(settings.memory.http, 'http'));
+    runs.push(await one(settings.memory.turn, 'turn'));
     for (const count of settings.memory.restore) runs.push(await one(count, 'restore'));
     return { runs };
   }),
@@ -174,6 +175,12 @@ process.stdout.write(`\n${table}\n\nresults: ${path.relative(ROOT, file)}\n`);
 if (Object.keys(failures).length > 0) process.exitCode = 1;
 
 // ---------------------------------------------------------------------------------------------
+
+const MEMORY_MODES: Record<MemoryChildArgs['mode'], string> = {
+  http: 'started over HTTP (greeting kept)',
+  turn: 'restored, then one turn each',
+  restore: 'restored from an awaitingInput snapshot',
+};
 
 function collectFigures(seconds: number): Figure[] {
   const out: Figure[] = [];
@@ -295,7 +302,7 @@ function collectFigures(seconds: number): Figure[] {
     for (const r of mem.runs) {
       const isTarget = r === largest;
       out.push({
-        name: `heap per live idle session, ${n(r.count)} sessions ${r.mode === 'http' ? 'started over HTTP' : 'restored from an awaitingInput snapshot'}`,
+        name: `heap per live idle session, ${n(r.count)} sessions ${MEMORY_MODES[r.mode]}`,
         value: `${n(r.heapPerSession)} B`,
         baseline: '8,192 B',
         ratio: r.heapPerSession / 8192,

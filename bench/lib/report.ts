@@ -73,6 +73,15 @@ export function spread(s: { median: number; p25: number; p75: number }, unit = '
   return `${fmt.format(s.median)}${unit} (${fmt.format(s.p25)}–${fmt.format(s.p75)})`;
 }
 
+/** Two decimals, or three where two would hide which side of the target the ratio is on. */
+function ratioText(f: Figure): string {
+  const r = f.ratio ?? 0;
+  const bound = /(\d+(?:\.\d+)?)/.exec(f.target)?.[1];
+  if (f.pass !== null && bound !== undefined && Math.round(r * 100) / 100 === Number(bound))
+    return r.toFixed(3);
+  return r.toFixed(2);
+}
+
 function cell(text: string): string {
   return text.replaceAll('|', '\\|');
 }
@@ -97,7 +106,7 @@ export function markdown(results: Results): string {
   );
   for (const f of results.figures) {
     const ratio =
-      f.ratio === null ? '' : `${f.ratio.toFixed(2)}${f.ratioSpread ? ` (${f.ratioSpread})` : ''}`;
+      f.ratio === null ? '' : `${ratioText(f)}${f.ratioSpread ? ` (${f.ratioSpread})` : ''}`;
     const holds = f.pass === null ? '' : f.pass ? 'yes' : '**no**';
     lines.push(
       `| ${cell(f.name)} | ${cell(f.value)} | ${cell(f.baseline)} | ${ratio} | ${cell(f.target)} | ${holds} |`,
