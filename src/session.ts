@@ -185,7 +185,7 @@ export class AgentSession {
       },
     );
     const cancel = () => {
-      if (!settled && turnId !== undefined) this.actor.send({ type: 'CANCEL', turnId });
+      if (!settled && turnId !== undefined) this.#cancel(turnId);
     };
     return {
       turn,
@@ -242,7 +242,7 @@ export class AgentSession {
     if (stream) turn.catch(() => undefined);
     const signal = checked.signal;
     if (signal) {
-      const onAbort = () => this.actor.send({ type: 'CANCEL', turnId });
+      const onAbort = () => this.#cancel(turnId);
       signal.addEventListener('abort', onAbort, { once: true });
       const cleanup = () => signal.removeEventListener('abort', onAbort);
       turn.then(cleanup, cleanup);
@@ -324,6 +324,11 @@ export class AgentSession {
     this.#rejectAll(
       new SessionClosedError('session_closed', 'the session was stopped in this process'),
     );
+  }
+
+  /** Cancels a message, unless the actor is already stopped or done (nothing left to cancel). */
+  #cancel(turnId: string): void {
+    if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'CANCEL', turnId });
   }
 
   #checkSend(text: unknown, options: SendOptions): SendOptions {
