@@ -6,6 +6,7 @@
  */
 import {
   AgentforceClient,
+  SESSION_SCHEMA_VERSION,
   clientCredentials,
   type AgentSession,
   type ClientOptions,
@@ -378,7 +379,10 @@ export const CASES: Case[] = [
   restoreCase('`null`', () => null),
   restoreCase("`format: 'other'`", (p) => ({ ...p, format: 'other' })),
   restoreCase('`schemaVersion: 0` (another version)', (p) => ({ ...p, schemaVersion: 0 })),
-  restoreCase('`schemaVersion: 3` (a newer version)', (p) => ({ ...p, schemaVersion: 3 })),
+  restoreCase('`schemaVersion` above the current one (a newer version)', (p) => ({
+    ...p,
+    schemaVersion: SESSION_SCHEMA_VERSION + 1,
+  })),
   restoreCase("tampered: state `{ active: 'flying' }`", (p) => {
     p.machine.value = { active: 'flying' };
     return p;
