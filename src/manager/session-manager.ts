@@ -185,16 +185,23 @@ export class SessionManager {
   }
 
   /**
-   * Ends every open conversation, live here or only in the store (DELETE with `reason`, default
-   * `UserRequest`), waiting at most `deadlineMs`; new messages are refused meanwhile. Resolves
-   * with the conversations that did not end cleanly.
+   * Ends open conversations (DELETE with `reason`, default `UserRequest`), waiting at most
+   * `deadlineMs`; new messages are refused meanwhile. Resolves with the conversations that did
+   * not end cleanly.
+   *
+   * `scope: 'store'` (the default) ends every conversation in the store, live here or not: on a
+   * store shared by many nodes that is the whole deployment's (use it to wind everything down, or
+   * on the last node). `scope: 'live'` ends only the conversations live in this process and
+   * leaves the others to the nodes that go on. To take one node out of a rolling restart without
+   * ending anything, stop routing to it and let its in-flight turns finish: every turn is saved.
    */
   async shutdown(
-    options: { deadlineMs?: number; reason?: EndReason } = {},
+    options: { deadlineMs?: number; reason?: EndReason; scope?: 'store' | 'live' } = {},
   ): Promise<{ ended: number; failed: Array<{ key: string; error: AgentforceError }> }> {
     this.#closing = true;
     const deadlineMs = options.deadlineMs ?? 10_000;
-    const keys = new Set([...this.#live.keys(), ...(await this.store.keys().catch(() => []))]);
+    const stored = options.scope === 'live' ? [] : await this.store.keys().catch(() => []);
+    const keys = new Set([...this.#live.keys(), ...stored]);
     const failed: Array<{ key: string; error: AgentforceError }> = [];
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'deadline'>((resolve) => {

@@ -135,3 +135,23 @@ describe('SessionManager', () => {
     expect(api.openSessionCount()).toBe(0);
   });
 });
+
+describe('SessionManager.shutdown scope', () => {
+  it("scope 'live' ends only the conversations live in this process", async () => {
+    const { api, client, store, manager } = await setup();
+    const other = client.conversations({ session: { agentId: AGENT_ID }, store });
+    await manager.send('here', 'live on this node');
+    await other.send('there', 'live on the other node');
+    const result = await manager.shutdown({ scope: 'live' });
+    expect(result).toEqual({ ended: 1, failed: [] });
+    expect(
+      api
+        .sessions()
+        .map((s) => s.status)
+        .sort(),
+    ).toEqual(['ended', 'open']);
+    expect(await store.keys()).toEqual(['there']);
+    await other.shutdown();
+    expect(api.openSessionCount()).toBe(0);
+  });
+});
