@@ -313,11 +313,12 @@ export const sessionMachine = setup({
       });
     }),
     /** Fails every waiting message with the given error. */
-    failQueued: enqueueActions(({ context, enqueue }, params: { error: ErrorInfo }) => {
+    failQueued: enqueueActions(({ context, event, enqueue }, params?: { error?: ErrorInfo }) => {
       if (context.queue.length === 0) return;
+      const error = params?.error ?? errorInfoOf(event);
       enqueue.assign({ queue: [] });
       for (const turn of context.queue) {
-        enqueue.emit({ type: 'turn.failed', turnId: turn.turnId, error: params.error });
+        enqueue.emit({ type: 'turn.failed', turnId: turn.turnId, error });
       }
     }),
     /** Puts the message that was in flight back at the head of the queue (for a new session). */
@@ -470,10 +471,7 @@ export const sessionMachine = setup({
             onError: {
               target: '#session.closed',
               actions: [
-                {
-                  type: 'failQueued',
-                  params: { error: closedError('the session failed to start') },
-                },
+                'failQueued',
                 { type: 'setOutcome', params: { reason: 'failed', withError: true } },
               ],
             },
@@ -526,10 +524,7 @@ export const sessionMachine = setup({
             onError: {
               target: '#session.closed',
               actions: [
-                {
-                  type: 'failQueued',
-                  params: { error: closedError('the session failed to start') },
-                },
+                'failQueued',
                 { type: 'setOutcome', params: { reason: 'failed', withError: true } },
               ],
             },

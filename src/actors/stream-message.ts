@@ -17,13 +17,8 @@ import {
   type ResponseMessage,
   type SendMessageRequest,
 } from '../api/index.js';
-import type {
-  AgentforceError} from '../errors.js';
-import {
-  ConnectionError,
-  MalformedResponseError,
-  TimeoutError,
-} from '../errors.js';
+import type { AgentforceError } from '../errors.js';
+import { ConnectionError, MalformedResponseError, TimeoutError } from '../errors.js';
 import { errorFromResponse, errorFromTransport } from '../http/errors.js';
 import { apiRequest, type ApiContext } from '../http/request.js';
 
@@ -127,6 +122,15 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
         responseType: 'stream',
       });
       const body = res.data as Readable;
+      const contentType = String(res.headers['content-type'] ?? '');
+      if (!contentType.includes('text/event-stream')) {
+        body.destroy();
+        throw new MalformedResponseError(
+          'malformed_response',
+          `stream message: the server answered ${res.status} with ${contentType || 'no content type'}, not text/event-stream`,
+          { status: res.status },
+        );
+      }
       const messages: ResponseMessage[] = [];
       let ended = false;
       let failure: AgentforceError | undefined;
@@ -165,7 +169,17 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
         failure ??= errorFromTransport(err, 'stream message', controller.signal);
       } finally {
         clearTimeout(idleTimer);
-        body.destroy();
+        if (ended && !failure && !body.readableEnded) {
+          // The server closes the response right after END_OF_TURN: read that end, so the
+          // keep-alive connection goes back to the pool, but never wait on it for long.
+          const drain = setTimeout(() => body.destroy(), 1_000);
+          drain.unref();
+          body.once('end', () => clearTimeout(drain));
+          body.once('error', () => clearTimeout(drain));
+          body.resume();
+        } else {
+          body.destroy();
+        }
       }
       if (failure) throw failure;
       if (!ended) {

@@ -6,6 +6,7 @@ import {
   InternalServerError,
   MalformedResponseError,
   NotFoundError,
+  PermissionDeniedError,
   RateLimitError,
   ServiceUnavailableError,
   clientCredentials,
@@ -163,5 +164,20 @@ describe('failures, retries and typed errors', () => {
     expect(api.requests.filter((r) => r.route === 'token')).toHaveLength(1);
     const result = await client.shutdown();
     expect(result).toEqual({ ended: 11, failed: [] });
+  });
+});
+
+describe('a message waiting on a start that fails', () => {
+  it('rejects with the start failure itself, not a generic closed error', async () => {
+    const { api, session } = await harness();
+    api.faults.next('start', { status: 403 });
+    await expect(session.send('hello?')).rejects.toBeInstanceOf(PermissionDeniedError);
+  });
+
+  it('a 200 on the stream route that is not an event stream is a malformed reply', async () => {
+    const { api, session } = await harness();
+    await session.start();
+    api.faults.next('stream', { malformed: 'json' });
+    await expect(session.stream('hi').turn).rejects.toBeInstanceOf(MalformedResponseError);
   });
 });
