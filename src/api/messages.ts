@@ -217,7 +217,7 @@ export function parseResponseMessage(raw: unknown): ResponseMessage | undefined 
   if (typeof type !== 'string') return undefined;
   if (isKnownMessageType(type)) {
     const parsed = responseMessageSchemas[type].safeParse(raw);
-    if (parsed.success) return parsed.data as KnownResponseMessage;
+    if (parsed.success) return parsed.data;
   }
   return raw as UnknownMessage;
 }
