@@ -28,6 +28,12 @@ import {
 import type { StreamingArgs, StreamingResult } from './streaming.js';
 import type { TurnOverheadArgs, TurnOverheadResult } from './turn-overhead.js';
 
+const MEMORY_MODES: Record<MemoryChildArgs['mode'], string> = {
+  http: 'started over HTTP (greeting kept)',
+  turn: 'restored, then one turn each',
+  restore: 'restored from an awaitingInput snapshot',
+};
+
 const BENCHMARKS = ['turn', 'concurrency', 'streaming', 'memory', 'emulator', 'model'] as const;
 type Name = (typeof BENCHMARKS)[number];
 
@@ -142,7 +148,12 @@ await step('model', () =>
 );
 
 const durationSeconds = Number(process.hrtime.bigint() - started) / 1e9;
-const figures = collectFigures(durationSeconds);
+let figures: Figure[] = [];
+try {
+  figures = collectFigures(durationSeconds);
+} catch (err) {
+  failures['report'] = err instanceof Error ? err.message : String(err);
+}
 const results: Results = {
   command: quick ? 'npm run bench -- --quick' : 'npm run bench',
   quick,
@@ -175,12 +186,6 @@ process.stdout.write(`\n${table}\n\nresults: ${path.relative(ROOT, file)}\n`);
 if (Object.keys(failures).length > 0) process.exitCode = 1;
 
 // ---------------------------------------------------------------------------------------------
-
-const MEMORY_MODES: Record<MemoryChildArgs['mode'], string> = {
-  http: 'started over HTTP (greeting kept)',
-  turn: 'restored, then one turn each',
-  restore: 'restored from an awaitingInput snapshot',
-};
 
 function collectFigures(seconds: number): Figure[] {
   const out: Figure[] = [];
