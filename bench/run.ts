@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import * as prettier from 'prettier';
 import type { ConcurrencyArgs, ConcurrencyResult } from './concurrency.js';
 import type { EmulatorArgs, EmulatorResult } from './emulator.js';
 import type { MemoryChildArgs, MemoryChildResult } from './memory-child.js';
@@ -180,7 +181,12 @@ if (!partial) {
   } catch {
     // first run: the generated block is the whole document
   }
-  writeFileSync(doc, spliceDoc(text, table));
+  // Formatted as the rest of the docs are (the table columns aligned).
+  const options = (await prettier.resolveConfig(doc)) ?? {};
+  writeFileSync(
+    doc,
+    await prettier.format(spliceDoc(text, table), { ...options, parser: 'markdown' }),
+  );
 }
 process.stdout.write(`\n${table}\n\nresults: ${path.relative(ROOT, file)}\n`);
 if (Object.keys(failures).length > 0) process.exitCode = 1;
