@@ -57,9 +57,11 @@ export function runEmulator(args: EmulatorArgs): Promise<EmulatorResult> {
     out += d;
     for (const line of d.split('\n')) if (line.startsWith('run ')) progress(`emulator ${line}`);
   });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => {
+      clearTimeout(timer);
       // The summary is the last JSON object printed (the script exits 1 below its target).
       const start = out.lastIndexOf('\n{');
       try {

@@ -85,12 +85,13 @@ export function printResult(result: unknown): void {
 
 /**
  * Runs `node [nodeFlags] --import tsx <file> <json args>` and returns the result it printed.
- * Lines other than the result go to this process's stderr as progress.
+ * Lines other than the result go to this process's stderr as progress. Killed after `timeoutMs`.
  */
 export function runChild<T>(
   file: string,
   args: unknown,
   nodeFlags: readonly string[] = [],
+  timeoutMs = 240_000,
 ): Promise<T> {
   const child = spawn(process.execPath, [...nodeFlags, ...TSX, file, JSON.stringify(args)], {
     cwd: ROOT,
@@ -105,10 +106,15 @@ export function runChild<T>(
       found = true;
     } else process.stderr.write(`  ${line}\n`);
   });
+  // A benchmark that hangs must not hold up the others: it is killed and reported as failed.
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('close', (code) => {
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
       if (code === 0 && found) resolve(result as T);
+      else if (signal === 'SIGKILL')
+        reject(new Error(`${file} was stopped after ${timeoutMs / 1000} s`));
       else reject(new Error(`${file} exited with ${code}${found ? '' : ' without a result'}`));
     });
   });
