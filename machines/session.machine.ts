@@ -123,6 +123,34 @@ const closedError = (message: string): ErrorInfo => ({
   message,
 });
 
+/** A reply to the message in flight: the sync `onDone` and the stream's `STREAM.DONE` alike. */
+const REPLY_ARRIVED = [
+  {
+    guard: and(['isCurrentReply', 'replyEndsSession']),
+    target: '#session.closed',
+    actions: [
+      'completeTurn',
+      {
+        type: 'failQueued',
+        params: { error: closedError('the server ended the session') },
+      },
+      { type: 'setOutcome', params: { reason: 'ended-by-server' } },
+    ],
+  },
+  {
+    guard: and(['isCurrentReply', 'hasQueuedTurns']),
+    target: '#session.active',
+    reenter: true,
+    actions: ['completeTurn', 'dequeueTurn'],
+  },
+  {
+    guard: 'isCurrentReply',
+    target: '#session.awaitingInput',
+    actions: 'completeTurn',
+  },
+  { actions: 'dropStaleReply' },
+] as const;
+
 export const sessionMachine = setup({
   types: {
     context: {} as SessionContext,
@@ -546,32 +574,7 @@ export const sessionMachine = setup({
             id: 'sendMessage',
             src: 'sendMessage',
             input: ({ context }) => sendInputOf(context),
-            onDone: [
-              {
-                guard: and(['isCurrentReply', 'replyEndsSession']),
-                target: '#session.closed',
-                actions: [
-                  'completeTurn',
-                  {
-                    type: 'failQueued',
-                    params: { error: closedError('the server ended the session') },
-                  },
-                  { type: 'setOutcome', params: { reason: 'ended-by-server' } },
-                ],
-              },
-              {
-                guard: and(['isCurrentReply', 'hasQueuedTurns']),
-                target: '#session.active',
-                reenter: true,
-                actions: ['completeTurn', 'dequeueTurn'],
-              },
-              {
-                guard: 'isCurrentReply',
-                target: '#session.awaitingInput',
-                actions: 'completeTurn',
-              },
-              { actions: 'dropStaleReply' },
-            ],
+            onDone: REPLY_ARRIVED,
             onError: [
               {
                 guard: 'isSessionNotFound',
@@ -614,32 +617,7 @@ export const sessionMachine = setup({
           },
           on: {
             'STREAM.EVENT': { guard: 'isCurrentStreamEvent', actions: 'emitStreamEvent' },
-            'STREAM.DONE': [
-              {
-                guard: and(['isCurrentReply', 'replyEndsSession']),
-                target: '#session.closed',
-                actions: [
-                  'completeTurn',
-                  {
-                    type: 'failQueued',
-                    params: { error: closedError('the server ended the session') },
-                  },
-                  { type: 'setOutcome', params: { reason: 'ended-by-server' } },
-                ],
-              },
-              {
-                guard: and(['isCurrentReply', 'hasQueuedTurns']),
-                target: '#session.active',
-                reenter: true,
-                actions: ['completeTurn', 'dequeueTurn'],
-              },
-              {
-                guard: 'isCurrentReply',
-                target: '#session.awaitingInput',
-                actions: 'completeTurn',
-              },
-              { actions: 'dropStaleReply' },
-            ],
+            'STREAM.DONE': REPLY_ARRIVED,
             'STREAM.FAILED': [
               {
                 guard: and(['isCurrentStreamEvent', 'isSessionNotFound']),
