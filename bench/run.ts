@@ -363,7 +363,7 @@ function collectFigures(seconds: number): Figure[] {
   const model = benchmarks['model'] as ModelPathsResult | undefined;
   if (model) {
     out.push({
-      name: `model suite: path generation (${model.source === 'test/model' ? 'test/model generatePaths' : 'xstate/graph, own candidates'})`,
+      name: 'model suite: path generation (test/model generatePaths)',
       value: `${n(model.paths)} paths (${Object.entries(model.byKind)
         .map(([k, v]) => `${v} ${k}`)
         .join(', ')}) in ${spread(model.generationMs, ' ms')}`,

@@ -461,6 +461,39 @@ export interface SimplePathOptions {
   perBucket: number;
 }
 
+/** One variant per guard outcome: enough for simple paths, whose count grows fast. */
+export const SIMPLE_PATHS: SimplePathOptions = {
+  maxLength: 8,
+  perBucket: 2,
+  variants: new Set([
+    'start',
+    'send',
+    'stream',
+    'end',
+    'cancelInFlight',
+    'cancelQueued',
+    'idleTimeout',
+    'authorizeOk',
+    'authorizeRefused',
+    'startOk',
+    'startEnded',
+    'startUnavailable',
+    'replyOk',
+    'replyEnded',
+    'sendNotFound',
+    'sendRefused',
+    'sendUnavailable',
+    'streamDone',
+    'streamEnded',
+    'streamNotFound',
+    'streamRefused',
+    'streamError',
+    'endOk',
+    'endNotFound',
+    'endUnavailable',
+  ]),
+};
+
 /** The machine as `ActorLogic` for the graph functions (its emitted-event type gets in the way). */
 const logic = sessionMachine as unknown as Parameters<typeof getAdjacencyMap>[0];
 

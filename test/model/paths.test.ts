@@ -14,44 +14,13 @@ import {
   generatePaths,
   machineDefinition,
   type GeneratedPath,
-  type SimplePathOptions,
+  SIMPLE_PATHS,
 } from './model.js';
 
-/** One variant per guard outcome: enough for simple paths, whose count grows fast. */
-const SIMPLE: SimplePathOptions = {
-  maxLength: 8,
-  perBucket: 2,
-  variants: new Set([
-    'start',
-    'send',
-    'stream',
-    'end',
-    'cancelInFlight',
-    'cancelQueued',
-    'idleTimeout',
-    'authorizeOk',
-    'authorizeRefused',
-    'startOk',
-    'startEnded',
-    'startUnavailable',
-    'replyOk',
-    'replyEnded',
-    'sendNotFound',
-    'sendRefused',
-    'sendUnavailable',
-    'streamDone',
-    'streamEnded',
-    'streamNotFound',
-    'streamRefused',
-    'streamError',
-    'endOk',
-    'endNotFound',
-    'endUnavailable',
-  ]),
-};
-
 const generatedAt = Date.now();
-const paths: GeneratedPath[] = MODEL_CONFIGS.flatMap((config) => generatePaths(config, SIMPLE));
+const paths: GeneratedPath[] = MODEL_CONFIGS.flatMap((config) =>
+  generatePaths(config, SIMPLE_PATHS),
+);
 const generationMs = Date.now() - generatedAt;
 const coverage = emptyCoverage();
 const startedAt = Date.now();
