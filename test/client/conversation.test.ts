@@ -143,3 +143,21 @@ describe('a conversation with the emulator', () => {
     expect(session.state).toBe('closed');
   });
 });
+
+describe('a greeting that already ends the session', () => {
+  it('closes the session as ended by the server, and the emulator ends it too', async () => {
+    const { inform, sessionEnded } = await import('../../src/fake-server/index.js');
+    const { api, session } = await harness({
+      emulator: {
+        agent: {
+          reply: () => [inform('unused')],
+          greeting: () => [inform('We are closed today.'), sessionEnded('Action')],
+        },
+      },
+    });
+    await expect(session.send('hello?')).rejects.toBeInstanceOf(SessionClosedError);
+    expect(session.outcome).toMatchObject({ reason: 'ended-by-server', serverReason: 'Action' });
+    expect(api.sessions()[0]).toMatchObject({ status: 'ended', endedBy: 'server' });
+    expect(api.requests.filter((r) => r.route === 'send')).toEqual([]);
+  });
+});

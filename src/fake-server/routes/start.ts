@@ -40,7 +40,14 @@ export async function startRoute(x: Exchange, agentId: string): Promise<JsonRepl
       tz: req.tz,
       bypassUser: req.bypassUser,
     });
-    messagesJson = JSON.stringify(completeReply(greeting, ''));
+    const messages = completeReply(greeting, '');
+    messagesJson = JSON.stringify(messages);
+    // A greeting may already end the session (e.g. an agent that is closed): end it here too.
+    const ended = messages.find((m) => m.type === 'SessionEnded');
+    if (ended !== undefined) {
+      const reason = typeof ended.reason === 'string' ? ended.reason : 'Action';
+      state.sessions.end(sessionId, 'server', reason, x.now());
+    }
   } catch (err) {
     state.sessions.end(sessionId, 'server', 'Error', x.now());
     const text = err instanceof Error ? err.message : String(err);
