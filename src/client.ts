@@ -77,6 +77,7 @@ export class AgentforceClient {
       tokens,
       retry: resolved.retry,
       headers: { 'content-type': 'application/json' },
+      onRetry: options.onRetry,
       apiBaseUrl: (tokenHost) => {
         if (resolved.apiBaseUrl !== undefined || tokenHost === undefined) return lastBase;
         if (tokenHost !== lastHost) {

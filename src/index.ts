@@ -12,7 +12,7 @@ export {
   type TokenRequestContext,
 } from './auth.js';
 export type { ClientOptions, SessionOptions, Clock } from './options.js';
-export type { RetryOptions } from './http/retry.js';
+export type { RetryOptions, RetryNotice } from './http/retry.js';
 export type { Turn } from './turn.js';
 export {
   SessionManager,

@@ -7,7 +7,7 @@ import type { ExpiryPolicy } from '../machines/session.types.js';
 import { isAgentId, VariablesSchema, type Variable } from './api/index.js';
 import type { AuthOption } from './auth.js';
 import { InvalidArgumentError } from './errors.js';
-import { DEFAULT_RETRY, type RetryOptions } from './http/retry.js';
+import { DEFAULT_RETRY, type RetryNotice, type RetryOptions } from './http/retry.js';
 
 /** A clock: wall time and timers. `SimulatedClock` from xstate fits, for tests. */
 export interface Clock {
@@ -53,6 +53,11 @@ export interface ClientOptions {
    * from `@statelyai/inspect`).
    */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void) | undefined;
+  /**
+   * Told before the client waits to repeat a request (a 423, 429 or 503, a refused connection):
+   * what failed, the attempt, and how long it waits. E.g. to show a `Retry-After` countdown.
+   */
+  onRetry?: ((notice: RetryNotice) => void) | undefined;
 }
 
 /** Options of one session ({@link AgentforceClient.session}). */
@@ -215,6 +220,8 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     !(typeof inspect === 'object' && inspect !== null)
   )
     fail('inspect', 'must be an inspection observer or a function', typeof inspect);
+  if (options.onRetry !== undefined && typeof options.onRetry !== 'function')
+    fail('onRetry', 'must be a function', typeof options.onRetry);
   const sessionDefaults = options.sessionDefaults ?? {};
   checkSessionOptions(sessionDefaults, 'sessionDefaults.');
   return {

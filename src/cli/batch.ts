@@ -7,7 +7,7 @@
  */
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { AgentSession, SendOptions, SessionOptions, Turn } from '../index.js';
+import type { AgentSession, SendOptions, SessionOptions, Turn, RetryNotice } from '../index.js';
 import type { Connected } from './connect.js';
 import { emitJson, recordLifecycle } from './events.js';
 import { EXIT, exitCodeForSessionError, worstExit } from './exit-codes.js';
@@ -25,6 +25,8 @@ export interface ChatRun {
   stdin: Readable;
   stdout: Writable;
   stderr: Writable;
+  /** Told when the client waits to repeat a request (set by the terminal mode). */
+  onRetry?: ((notice: RetryNotice) => void) | undefined;
 }
 
 /** Sends one message (streamed or not) and resolves with the whole reply. */

@@ -7,7 +7,12 @@ import {
   type FakeAgentApi,
   type FakeAgentApiOptions,
 } from '../fake-server/index.js';
-import { AgentforceClient, clientCredentials, type ClientOptions } from '../index.js';
+import {
+  AgentforceClient,
+  clientCredentials,
+  type ClientOptions,
+  type RetryNotice,
+} from '../index.js';
 import type { Connection, Target } from './config.js';
 import type { RunningInspector } from './inspect.js';
 
@@ -32,6 +37,8 @@ export interface ConnectOptions {
   sessionDefaults?: ClientOptions['sessionDefaults'];
   /** Where to say what is used (stderr). */
   say: (line: string) => void;
+  /** Told when the client waits to repeat a request. */
+  onRetry?: ((notice: RetryNotice) => void) | undefined;
 }
 
 /** Says where the CLI talks to, as the first stderr line. */
@@ -64,6 +71,7 @@ export async function connect(connection: Connection, options: ConnectOptions): 
       auth: clientCredentials(connection.credentials),
       sessionDefaults: options.sessionDefaults,
       inspect: inspector?.inspect,
+      onRetry: options.onRetry,
     });
     let closing: Promise<void> | undefined;
     return {

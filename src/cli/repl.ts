@@ -56,6 +56,12 @@ class Repl {
     this.s = styles(colorFor(run.stdout));
     this.err = styles(colorFor(run.stderr));
     this.spinner = new Spinner(run.stderr, this.err.dim);
+    run.onRetry = (notice) => {
+      if (!this.spinner.running) return;
+      const seconds = Math.max(1, Math.round(notice.delayMs / 1000));
+      const status = notice.error.status === undefined ? notice.error.code : notice.error.status;
+      this.spinner.label(`the server is busy (${status}): retry ${notice.attempt} in ${seconds} s`);
+    };
     this.rl = createInterface({
       input: run.stdin,
       output: run.stdout,

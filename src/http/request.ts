@@ -8,7 +8,14 @@ import { joinUrl } from '../api/index.js';
 import type { TokenManager } from '../auth.js';
 import type { AgentforceError } from '../errors.js';
 import { errorFromResponse, errorFromTransport } from './errors.js';
-import { isRetryable, retryDelay, sleep, type Repeatability, type RetryOptions } from './retry.js';
+import {
+  isRetryable,
+  retryDelay,
+  sleep,
+  type Repeatability,
+  type RetryNotice,
+  type RetryOptions,
+} from './retry.js';
 
 /** What every Agent API request needs from its client. */
 export interface ApiContext {
@@ -19,6 +26,8 @@ export interface ApiContext {
   apiBaseUrl: (tokenHost: string | undefined) => string;
   /** Sent with every request (e.g. `x-client-name`). */
   headers: Record<string, string>;
+  /** Told before each retry (e.g. to show a `Retry-After` countdown). */
+  onRetry?: ((notice: RetryNotice) => void) | undefined;
 }
 
 export interface ApiRequest {
@@ -86,6 +95,14 @@ export async function apiRequest(
     }
     attempt++;
     if (attempt > ctx.retry.maxRetries || !isRetryable(error, req.repeatability)) throw error;
-    await sleep(retryDelay(error, attempt, ctx.retry), req.signal);
+    const delayMs = retryDelay(error, attempt, ctx.retry);
+    if (ctx.onRetry) {
+      try {
+        ctx.onRetry({ what: req.what, attempt, delayMs, error: error.toJSON() });
+      } catch {
+        // a listener's failure must not change the request
+      }
+    }
+    await sleep(delayMs, req.signal);
   }
 }

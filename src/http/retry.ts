@@ -1,7 +1,7 @@
 /**
  * The one home of the retry policy: which failures are retried, how long to wait, and how often.
  */
-import { AbortError, AgentforceError, ConnectionError } from '../errors.js';
+import { AbortError, AgentforceError, ConnectionError, type ErrorInfo } from '../errors.js';
 
 /**
  * How safe a request is to repeat:
@@ -30,6 +30,18 @@ export const DEFAULT_RETRY: RetryOptions = {
   maxDelayMs: 8_000,
   maxRetryAfterMs: 30_000,
 };
+
+/** What the client tells `onRetry` before it waits to repeat a request. */
+export interface RetryNotice {
+  /** What was attempted ("send message", "end session", ...). */
+  what: string;
+  /** The retry about to be made: 1 for the first retry. */
+  attempt: number;
+  /** How long the client waits before it (the server's `Retry-After`, capped, or a backoff). */
+  delayMs: number;
+  /** The failure being retried, as JSON. */
+  error: ErrorInfo;
+}
 
 /** Statuses after which the server surely did not act on the request. */
 const REJECTED_UNTOUCHED = new Set([423, 429, 503]);

@@ -24,6 +24,29 @@ describe('failures, retries and typed errors', () => {
     expect(traffic(api).slice(-2)).toEqual(['send 429', 'send 200']);
   });
 
+  it('onRetry is told what failed and how long the client waits before each retry', async () => {
+    const notices: unknown[] = [];
+    const { api, session } = await harness({ client: { onRetry: (n) => notices.push(n) } });
+    await session.start();
+    api.faults.next('send', { status: 429, retryAfter: 1 });
+    api.faults.next('send', { status: 503 });
+    await session.send('told about retries');
+    expect(notices).toEqual([
+      {
+        what: 'send message',
+        attempt: 1,
+        delayMs: 50, // the server's 1 s, capped by retry.maxRetryAfterMs
+        error: expect.objectContaining({ code: 'rate_limited', status: 429 }),
+      },
+      {
+        what: 'send message',
+        attempt: 2,
+        delayMs: expect.any(Number),
+        error: expect.objectContaining({ code: 'service_unavailable', status: 503 }),
+      },
+    ]);
+  });
+
   it('429 beyond the retries fails the message with RateLimitError (retryAfterMs, requestId) and keeps the session', async () => {
     const { api, session } = await harness();
     await session.start();

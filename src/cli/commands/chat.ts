@@ -120,6 +120,7 @@ async function chat(flags: ChatFlags): Promise<number> {
       }),
     },
     say: (line) => warn(line),
+    onRetry: (notice) => run.onRetry?.(notice),
   });
   const run: ChatRun = {
     connected,
