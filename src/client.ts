@@ -7,7 +7,6 @@ import { sessionMachine, type SessionMachine } from '../machines/session.machine
 import type { SessionInput } from '../machines/session.types.js';
 import { createSessionActors } from './actors/index.js';
 import { TokenManager, toAuthProvider } from './auth.js';
-import { errorFromTransport } from './http/errors.js';
 import type { ApiContext } from './http/request.js';
 import { createTransport, destroyTransport } from './http/transport.js';
 import {
@@ -227,15 +226,6 @@ export class AgentforceClient {
   /** Closes the keep-alive connections. Sessions still open stay open on the server. */
   close(): void {
     destroyTransport(this.#api.http);
-  }
-
-  /** @internal Fetches a token now (e.g. to fail fast on bad credentials). */
-  async authorize(signal?: AbortSignal): Promise<void> {
-    try {
-      await this.#api.tokens.get(signal);
-    } catch (err) {
-      throw errorFromTransport(err, 'token request', signal);
-    }
   }
 
   #actorOptions() {

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
+import { VariableTypeSchema } from '../api/index.js';
 import type { ExpiryPolicy, SessionOptions, Variable, VariableType } from '../index.js';
 import { parseDuration } from './commands/fake-server.js';
 import { UsageError } from './exit-codes.js';
@@ -185,20 +186,7 @@ export function sessionOptionsOf(flags: SessionFlags): Omit<SessionOptions, 'age
 }
 
 const VARIABLE_TYPES: Readonly<Record<string, VariableType>> = Object.fromEntries(
-  (
-    [
-      'Object',
-      'Json',
-      'Boolean',
-      'Date',
-      'DateTime',
-      'Money',
-      'Number',
-      'Text',
-      'Ref',
-      'List',
-    ] as const
-  ).map((t) => [t.toLowerCase(), t]),
+  VariableTypeSchema.options.map((t) => [t.toLowerCase(), t]),
 );
 
 /**
