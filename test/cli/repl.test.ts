@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
 import { CLI, cleanEnv, ensureBuilt, jsonLines, tempDir } from './helpers.js';
-import { hasTmux, Terminal } from './terminal.js';
+import { Terminal } from './terminal.js';
 
 const CLIENT_ID = 'repl-test-client';
 const SECRET = 'repl-test-secret-0b9e44a1';
@@ -60,10 +60,7 @@ afterEach(async () => {
   home.cleanup();
 });
 
-// CI installs tmux; elsewhere these tests need it too, but do not fail for want of it.
-const skip = !hasTmux() && process.env['CI'] === undefined;
-
-describe.skipIf(skip)('chat in a terminal', { timeout: 90_000 }, () => {
+describe('chat in a terminal', { timeout: 90_000 }, () => {
   it('prompt, spinner, a question answered, expiry survived, Ctrl-C ends the session', async () => {
     const t = chat();
     let screen = await t.waitFor(/^you ›\s*$/m);

@@ -10,10 +10,6 @@ let counter = 0;
 
 const quote = (value: string) => `'${value.replaceAll("'", `'\\''`)}'`;
 
-export function hasTmux(): boolean {
-  return spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
-}
-
 export class Terminal {
   readonly socket = `afs-cli-${process.pid}-${++counter}`;
   #open = false;
