@@ -270,7 +270,7 @@ export class AgentSession {
       );
     }
     const done = this.closed;
-    if (this.state !== 'closed') this.actor.send({ type: 'END', reason });
+    if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'END', reason });
     const outcome = await done;
     if (outcome.error && outcome.reason === 'ended' && !this.#endReported) {
       this.#endReported = true;
@@ -285,6 +285,7 @@ export class AgentSession {
     const snap = this.actor.getSnapshot();
     if (snap.status === 'done') return Promise.resolve(snap.output);
     if (this.#fatal) return Promise.reject(this.#fatal);
+    if (snap.status === 'stopped') return Promise.reject(this.#stoppedError());
     return new Promise((resolve, reject) => {
       const sub = this.actor.subscribe({
         next: (s) => {
@@ -294,6 +295,12 @@ export class AgentSession {
           }
         },
         error: (err) => reject(err instanceof Error ? err : new Error(String(err))),
+        // Stopped before it closed (evicted, or stopped by the app): it will never close here.
+        complete: () => {
+          const last = this.actor.getSnapshot();
+          if (last.status === 'done') resolve(last.output);
+          else reject(this.#stoppedError());
+        },
       });
     });
   }
@@ -321,9 +328,11 @@ export class AgentSession {
    */
   stop(): void {
     this.actor.stop();
-    this.#rejectAll(
-      new SessionClosedError('session_closed', 'the session was stopped in this process'),
-    );
+    this.#rejectAll(this.#stoppedError());
+  }
+
+  #stoppedError(): SessionClosedError {
+    return new SessionClosedError('session_closed', 'the session was stopped in this process');
   }
 
   /** Cancels a message, unless the actor is already stopped or done (nothing left to cancel). */

@@ -412,10 +412,18 @@ export class SessionManager {
   }
 
   async #end(key: string, reason: EndReason): Promise<void> {
-    const lease = await this.store.acquire(key, {
-      leaseMs: this.#options.leaseMs,
-      waitMs: this.#options.lockWaitMs,
-    });
+    // Busy: the live session must not be evicted (stopped) while its DELETE runs.
+    this.#busy.add(key);
+    let lease: Lease;
+    try {
+      lease = await this.store.acquire(key, {
+        leaseMs: this.#options.leaseMs,
+        waitMs: this.#options.lockWaitMs,
+      });
+    } catch (err) {
+      this.#busy.delete(key);
+      throw err;
+    }
     try {
       const record = await this.store.load(key);
       const live = this.#live.get(key);
@@ -433,6 +441,7 @@ export class SessionManager {
       if (record) await this.store.delete(key, lease);
     } finally {
       this.#live.delete(key);
+      this.#busy.delete(key);
       await this.store.release(lease).catch(() => undefined);
     }
   }
