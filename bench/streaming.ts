@@ -38,7 +38,10 @@ export interface StreamingArgs {
 interface StreamSample {
   /** µs from the call to the first text delta. */
   firstDeltaUs: number;
-  /** µs from the call to the end of the turn. */
+  /**
+   * µs from the call to the moment the caller holds the end-of-turn event: both sides stop their
+   * clock there (reading the rest of the response is not timed on either side).
+   */
   totalUs: number;
   events: number;
 }
@@ -68,12 +71,12 @@ function bareStream(ep: Endpoint, agent: http.Agent, sessionId: string): StreamT
   const headers = { ...apiHeaders(ep), accept: 'text/event-stream' };
   let seq = 0;
   return (text) => {
-    const payload = JSON.stringify(sendBody(++seq, text));
     const start = process.hrtime.bigint();
+    const payload = JSON.stringify(sendBody(++seq, text));
     return new Promise((resolve, reject) => {
       let firstDeltaUs = -1;
+      let totalUs = -1;
       let events = 0;
-      let ended = false;
       const req = http.request(
         {
           agent,
@@ -94,14 +97,14 @@ function bareStream(ep: Endpoint, agent: http.Agent, sessionId: string): StreamT
               JSON.parse(ev.data);
               events++;
               if (ev.event === 'TEXT_CHUNK' && firstDeltaUs < 0) firstDeltaUs = microsSince(start);
-              if (ev.event === 'END_OF_TURN') ended = true;
+              if (ev.event === 'END_OF_TURN') totalUs = microsSince(start);
             },
           });
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => parser.feed(chunk));
           res.on('end', () => {
-            if (!ended) reject(new Error('stream: no END_OF_TURN'));
-            else resolve({ firstDeltaUs, totalUs: microsSince(start), events });
+            if (totalUs < 0) reject(new Error('stream: no END_OF_TURN'));
+            else resolve({ firstDeltaUs, totalUs, events });
           });
           res.on('error', reject);
         },
@@ -122,12 +125,15 @@ export async function runStreaming(args: StreamingArgs): Promise<StreamingResult
     library: async (text) => {
       const start = process.hrtime.bigint();
       let firstDeltaUs = -1;
+      let totalUs = -1;
       let events = 0;
       for await (const ev of session.stream(text)) {
         events++;
         if (ev.kind === 'delta' && firstDeltaUs < 0) firstDeltaUs = microsSince(start);
+        if (ev.kind === 'end-of-turn') totalUs = microsSince(start);
       }
-      return { firstDeltaUs, totalUs: microsSince(start), events };
+      if (totalUs < 0) throw new Error('stream: no end-of-turn');
+      return { firstDeltaUs, totalUs, events };
     },
     bare: bareStream(ep, agent, await startRawSession(ep)),
   };

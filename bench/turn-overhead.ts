@@ -1,12 +1,15 @@
 /**
  * Turn overhead: sequential turns through `AgentSession.send()` against the same POSTs made with
  * raw axios (keep-alive; once as the library configures it, once with axios defaults) and with
- * raw `node:http` (keep-alive), on the same emulator. The variants run interleaved in rounds, a
- * fresh server session each per round, so machine noise hits them alike; ratios are paired per
- * round.
+ * raw `node:http` (keep-alive), on the same emulator; and the managed path, turns through
+ * `client.conversations()` (memory store, and Redis store when a Redis URL is given) against
+ * the bare `send()`. The variants run interleaved in rounds, a fresh server session each per
+ * round, so machine noise hits them alike; ratios are paired per round.
  */
+import { Redis } from 'ioredis';
 import { joinUrl } from '../src/api/index.js';
 import type { AgentforceClient } from '../src/index.js';
+import { RedisStore } from '../src/redis.js';
 import { childArgs, printResult, progress } from './lib/process.js';
 import { cpuMicrosSince, microsSince, roundSummary, summarize, type Summary } from './lib/stats.js';
 import {
@@ -30,6 +33,8 @@ export interface TurnOverheadArgs {
   url: string;
   rounds: number;
   turnsPerRound: number;
+  /** A Redis for the managed path with the Redis store; without it that variant is skipped. */
+  redisUrl?: string | undefined;
 }
 
 type Turn = () => Promise<unknown>;
@@ -55,9 +60,31 @@ export interface TurnOverheadResult {
   ratios: Record<string, Summary>;
   /** Paired per-round ratios of client CPU per turn. */
   cpuRatios: Record<string, Summary>;
+  /** Paired per-round ratios of each managed variant to the bare `send()` (wall, then CPU). */
+  managedRatios: Record<string, Summary>;
+  managedCpuRatios: Record<string, Summary>;
+  /** redis-server CPU per managed turn with the Redis store, µs, one value per round. */
+  redisCpuUs?: Summary;
 }
 
-function variants(ep: Endpoint, client: AgentforceClient): Variant[] {
+/** The library variants measured against the bare `send()`, not against raw HTTP. */
+const MANAGED = ['managed', 'managedRedis'];
+
+/** A turn through a session manager: one conversation per round, started by its first message. */
+function managedVariant(name: string, client: AgentforceClient, store?: RedisStore): Variant {
+  const manager = client.conversations({ session: { agentId: AGENT_ID }, store });
+  let round = 0;
+  return {
+    name,
+    async open() {
+      const key = `bench-${++round}`;
+      await manager.send(key, TEXT);
+      return () => manager.send(key, TEXT);
+    },
+  };
+}
+
+function variants(ep: Endpoint, client: AgentforceClient, redisStore?: RedisStore): Variant[] {
   const headers = apiHeaders(ep);
   const rawAxios = (name: string, ax: ReturnType<typeof tunedAxios>): Variant => ({
     name,
@@ -89,7 +116,16 @@ function variants(ep: Endpoint, client: AgentforceClient): Variant[] {
         return () => nodeSend(agent, url, headers, sendBody(++seq));
       },
     },
+    managedVariant('managed', client),
+    ...(redisStore ? [managedVariant('managedRedis', client, redisStore)] : []),
   ];
+}
+
+/** CPU time redis-server used so far (`INFO cpu`), µs. */
+async function redisCpuUs(redis: Redis): Promise<number> {
+  const text = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(text)?.[1] ?? 0);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
 }
 
 async function measure(turn: Turn, n: number): Promise<{ wallUs: number; cpuUs: number }> {
@@ -102,9 +138,13 @@ async function measure(turn: Turn, n: number): Promise<{ wallUs: number; cpuUs: 
 export async function runTurnOverhead(args: TurnOverheadArgs): Promise<TurnOverheadResult> {
   const ep = await endpointOf(args.url);
   const client = libraryClient(args.url);
-  const all = variants(ep, client);
+  const prefix = `bench:${process.pid}:`;
+  const redisStore = args.redisUrl ? new RedisStore(args.redisUrl, { prefix }) : undefined;
+  const redis = args.redisUrl ? new Redis(args.redisUrl) : undefined;
+  const all = variants(ep, client, redisStore);
   const wall: Record<string, number[]> = {};
   const cpu: Record<string, number[]> = {};
+  const redisCpu: number[] = [];
   // Warm-up: JIT, connections, token; not recorded.
   for (const v of all) await measure(await v.open(), Math.max(200, args.turnsPerRound));
   for (let r = 0; r < args.rounds; r++) {
@@ -113,7 +153,10 @@ export async function runTurnOverhead(args: TurnOverheadArgs): Promise<TurnOverh
     for (const v of order) {
       const turn = await v.open();
       await measure(turn, 10);
+      const redisBefore = redis && v.name === 'managedRedis' ? await redisCpuUs(redis) : 0;
       const m = await measure(turn, args.turnsPerRound);
+      if (redis && v.name === 'managedRedis')
+        redisCpu.push(((await redisCpuUs(redis)) - redisBefore) / args.turnsPerRound);
       (wall[v.name] ??= []).push(m.wallUs);
       (cpu[v.name] ??= []).push(m.cpuUs);
     }
@@ -123,23 +166,35 @@ export async function runTurnOverhead(args: TurnOverheadArgs): Promise<TurnOverh
     );
   }
   client.close();
-  const paired = (of: Record<string, number[]>, base: string) =>
-    roundSummary(summarize(of['library']!.map((x, i) => x / of[base]![i]!)), 3);
+  if (redis) {
+    const leftovers = await redis.keys(`${prefix}*`);
+    if (leftovers.length > 0) await redis.del(...leftovers);
+    await redis.quit();
+  }
+  await redisStore?.close();
+  const paired = (of: Record<string, number[]>, top: string, base: string) =>
+    roundSummary(summarize(of[top]!.map((x, i) => x / of[base]![i]!)), 3);
   const result: TurnOverheadResult = {
     rounds: args.rounds,
     turnsPerRound: args.turnsPerRound,
     variants: {},
     ratios: {},
     cpuRatios: {},
+    managedRatios: {},
+    managedCpuRatios: {},
+    ...(redisCpu.length > 0 ? { redisCpuUs: roundSummary(summarize(redisCpu)) } : {}),
   };
   for (const v of all) {
     result.variants[v.name] = {
       wallUs: roundSummary(summarize(wall[v.name]!)),
       cpuUs: roundSummary(summarize(cpu[v.name]!)),
     };
-    if (v.name !== 'library') {
-      result.ratios[v.name] = paired(wall, v.name);
-      result.cpuRatios[v.name] = paired(cpu, v.name);
+    if (MANAGED.includes(v.name)) {
+      result.managedRatios[v.name] = paired(wall, v.name, 'library');
+      result.managedCpuRatios[v.name] = paired(cpu, v.name, 'library');
+    } else if (v.name !== 'library') {
+      result.ratios[v.name] = paired(wall, 'library', v.name);
+      result.cpuRatios[v.name] = paired(cpu, 'library', v.name);
     }
   }
   return result;

@@ -5,7 +5,9 @@
 import axios, { type AxiosInstance } from 'axios';
 import http from 'node:http';
 import { TOKEN_PATH, apiPaths, joinUrl } from '../../src/api/index.js';
+import { createTransport } from '../../src/http/transport.js';
 import { AgentforceClient, clientCredentials, type ClientOptions } from '../../src/index.js';
+import { resolveClientOptions } from '../../src/options.js';
 
 export const AGENT_ID = '0XxSB000000IPCr0AO';
 /** A user message of about the size the baselines were measured with. */
@@ -97,9 +99,17 @@ export function defaultAxios(agent = keepAliveAgent()): AxiosInstance {
   return axios.create({ httpAgent: agent });
 }
 
-/** axios with a keep-alive agent and `maxRedirects: 0`, as the library configures it. */
-export function tunedAxios(agent = keepAliveAgent()): AxiosInstance {
-  return axios.create({ httpAgent: agent, maxRedirects: 0 });
+/**
+ * axios exactly as the library configures it: the library's own transport (keep-alive agents,
+ * `maxRedirects: 0`, `proxy: false` when no proxy is set, its timeout), with the client's default
+ * settings. A ratio against it measures what the library adds on top of the same HTTP client.
+ */
+export function tunedAxios(): AxiosInstance {
+  const { timeoutMs, maxSockets } = resolveClientOptions({
+    myDomainUrl: 'http://127.0.0.1',
+    auth: 'bench',
+  });
+  return createTransport({ timeoutMs, maxSockets });
 }
 
 /** POSTs a JSON body with axios and checks the reply has messages. */
