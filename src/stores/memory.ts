@@ -198,7 +198,9 @@ export class MemoryStore implements SessionStore {
       fence = { value: 0, expiresAt: this.#adoptedExpiry(key) };
       this.#fences.set(key, fence);
     }
-    fence.value = Math.max(fence.value, stored) + 1;
+    // Never below the clock in microseconds: no token is issued twice for a key, even once its
+    // fence and record have expired (see the Redis acquire script).
+    fence.value = Math.max(fence.value + 1, stored + 1, Math.floor(now) * 1000);
     const expiresAt = now + leaseMs;
     keepAtLeast(fence, expiresAt);
     this.#locks.set(key, { token: fence.value, expiresAt });

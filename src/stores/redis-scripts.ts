@@ -3,8 +3,9 @@
  * holder and writing happen as one step. Keys of one conversation share a hash tag (`{key}`), so
  * the scripts also work on a Redis Cluster.
  *
- * Conventions: a missing key reads as 0; tokens and counters stay far below 2^53, so Lua numbers
- * hold them exactly; `%d` formats them without an exponent.
+ * Conventions: a missing key reads as 0; tokens (microseconds since the epoch, about 2^51 today)
+ * and counters stay below 2^53, so Lua numbers hold them exactly; `%d` formats them without an
+ * exponent.
  */
 
 /** Lua helpers shared by the scripts. */
@@ -57,9 +58,14 @@ local pttl = redis.call('PTTL', KEYS[1])
 if pttl ~= -2 then return {0, pttl} end
 local lease = tonumber(ARGV[1])
 local fresh = redis.call('EXISTS', KEYS[2]) == 0
-local token = redis.call('INCR', KEYS[2])
+local last = num(redis.call('GET', KEYS[2]))
 local stored = num(redis.call('HGET', KEYS[3], 'token'))
-if token <= stored then token = redis.call('INCRBY', KEYS[2], str(stored + 1 - token)) end
+-- never below the server clock in microseconds: a token is not issued twice, even once the
+-- fence and the record are gone (expired, flushed, lost in a restart or a failover)
+local time = redis.call('TIME')
+local clock = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local token = math.max(last + 1, stored + 1, clock)
+redis.call('INCRBY', KEYS[2], str(token - last))
 if fresh then adopt(KEYS[2], KEYS[3], ARGV[2]) end
 keep_at_least(KEYS[2], lease)
 redis.call('SET', KEYS[1], str(token), 'PX', lease)

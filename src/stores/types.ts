@@ -39,9 +39,10 @@ export interface Lease {
   /** The conversation key the lease is for. */
   readonly key: string;
   /**
-   * Fencing token: strictly increasing per key across all holders, on every node, for as long as
-   * the store remembers the conversation (see docs/scale-out.md). A write carrying a lower token
-   * than the stored record's is refused.
+   * Fencing token: strictly increasing per key across all holders, on every node, and never
+   * issued twice for a key, even after the store forgot the conversation (expiry, data loss): it
+   * is never below the store's clock in microseconds (see docs/scale-out.md). A write carrying a
+   * lower token than the stored record's is refused.
    */
   readonly token: number;
   /**

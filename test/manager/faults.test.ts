@@ -9,6 +9,7 @@ import {
   MemoryStore,
   clientCredentials,
   type ManagerEvent,
+  type SessionManagerOptions,
   type SessionStore,
 } from '../../src/index.js';
 import { startFakeAgentApi } from '../../src/fake-server/index.js';
@@ -19,7 +20,9 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function setup(options: { maxLive?: number; store?: SessionStore } = {}) {
+type Tuning = Partial<Pick<SessionManagerOptions, 'maxLive' | 'leaseMs' | 'recordTtlMs'>>;
+
+async function setup(options: Tuning & { store?: SessionStore } = {}) {
   const api = await startFakeAgentApi({
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
@@ -35,6 +38,8 @@ async function setup(options: { maxLive?: number; store?: SessionStore } = {}) {
     session: { agentId: AGENT_ID },
     store,
     maxLive: options.maxLive,
+    leaseMs: options.leaseMs,
+    recordTtlMs: options.recordTtlMs,
   });
   const events: ManagerEvent[] = [];
   manager.on((e) => events.push(e));
@@ -94,5 +99,20 @@ describe('AgentSession stopped while it ends', () => {
     await expect(within(ending, 5_000)).rejects.toMatchObject({ code: 'session_closed' });
     await expect(within(session.closed, 5_000)).rejects.toMatchObject({ code: 'session_closed' });
     await expect(within(session.end(), 5_000)).rejects.toMatchObject({ code: 'session_closed' });
+  });
+});
+
+describe('a conversation key reused after its record expired', () => {
+  it('a node holding the old live copy continues the new server session, not the old one', async () => {
+    const store = new MemoryStore({ counterTtlMs: 200 });
+    const tuning = { leaseMs: 100, recordTtlMs: 200 };
+    const { client, manager: nodeA } = await setup({ store, ...tuning });
+    const nodeB = client.conversations({ session: { agentId: AGENT_ID }, store, ...tuning });
+    const old = await nodeA.send('user-1', 'first conversation');
+    await new Promise((r) => setTimeout(r, 500)); // the record and its counters expired
+    const renewed = await nodeB.send('user-1', 'a new conversation, same key');
+    expect(renewed.sessionId).not.toBe(old.sessionId);
+    const next = await nodeA.send('user-1', 'continues the new one');
+    expect(next.sessionId).toBe(renewed.sessionId);
   });
 });

@@ -25,6 +25,11 @@ export interface StoreHarness {
   advance(ms: number): Promise<void>;
   /** Makes the current lease on `key` (of length `leaseMs`) lapse now. */
   expireLock(key: string, leaseMs: number): Promise<void>;
+  /**
+   * Makes the store lose everything it held about `key` (lock, record, counters): the record
+   * and counters expired, or Redis lost its data (a flush, a restart without persistence).
+   */
+  forget(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -151,6 +156,19 @@ export function describeSessionStore(name: string, makeHarness: () => Promise<St
       const loaded = await h.store.load(key);
       expect(loaded?.snapshot).toEqual(snapshot(2));
       expect(loaded?.fencingToken).toBe(fresh.token);
+    });
+
+    it('never issues a token twice for a key, even after everything of the key was lost', async () => {
+      const stale = await h.store.acquire(key, { leaseMs: 60_000, waitMs: 0 });
+      await h.forget(key);
+      const fresh = await h.peer.acquire(key, { leaseMs: 60_000, waitMs: 0 });
+      expect(fresh.token).toBeGreaterThan(stale.token);
+      await h.peer.save(key, fresh, { schemaVersion: 1, snapshot: snapshot(2), expiresAt: null });
+      const record = { schemaVersion: 1, snapshot: snapshot(99), expiresAt: null };
+      await expect(h.store.save(key, stale, record)).rejects.toBeInstanceOf(LeaseLostError);
+      await expect(h.store.renew(stale, 1000)).rejects.toBeInstanceOf(LeaseLostError);
+      expect((await h.store.load(key))?.snapshot).toEqual(snapshot(2));
+      await h.peer.release(fresh);
     });
 
     it('refuses renew and save after the lease lapsed even if nobody took the lock', async () => {
