@@ -1,8 +1,17 @@
 /** Stub actors for testing the session machine alone: each request waits for the test to settle it. */
-import { createActor, fromPromise, type Actor } from 'xstate';
+import { createActor, fromCallback, fromPromise, type Actor } from 'xstate';
 import { sessionMachine } from '../../machines/session.machine.js';
-import type { SessionEmitted, SessionInput } from '../../machines/session.types.js';
+import type {
+  SessionEmitted,
+  SessionEvent,
+  SessionInput,
+  StreamMessageInput,
+} from '../../machines/session.types.js';
 import { AgentforceError } from '../../src/errors.js';
+import { transitionKey } from '../model/model.js';
+
+/** Every transition a stubbed session of this test file took (keys as in the model suite). */
+export const takenTransitions = new Set<string>();
 
 export interface Pending {
   actor: string;
@@ -12,8 +21,21 @@ export interface Pending {
   aborted: boolean;
 }
 
-export function stubbedSession(input: Partial<SessionInput> = {}) {
+/** A streamed request in flight: the test sends its events back as the stream actor would. */
+export interface PendingStream {
+  input: StreamMessageInput;
+  sendBack: (event: SessionEvent) => void;
+  aborted: boolean;
+}
+
+export interface StubOptions {
+  /** The stream actor throws when it starts (the HTTP one never does; see the model's UNREACHABLE). */
+  streamThrows?: boolean;
+}
+
+export function stubbedSession(input: Partial<SessionInput> = {}, options: StubOptions = {}) {
   const pending: Pending[] = [];
+  const streams: PendingStream[] = [];
   const stub = (actor: string) =>
     fromPromise<never, unknown>(
       ({ input: actorInput, signal }) =>
@@ -35,6 +57,12 @@ export function stubbedSession(input: Partial<SessionInput> = {}) {
       startSession: stub('startSession') as never,
       sendMessage: stub('sendMessage') as never,
       endSession: stub('endSession') as never,
+      streamMessage: fromCallback<SessionEvent, StreamMessageInput>(({ input, sendBack }) => {
+        if (options.streamThrows) throw new Error('the stream actor failed');
+        const s: PendingStream = { input, sendBack, aborted: false };
+        streams.push(s);
+        return () => (s.aborted = true);
+      }),
     },
     actions: {
       newExternalSessionKey: () => undefined,
@@ -45,6 +73,11 @@ export function stubbedSession(input: Partial<SessionInput> = {}) {
       agentId: '0Xx000000000001AAA',
       endpoint: 'https://example.my.salesforce.com',
       ...input,
+    },
+    inspect: (ev) => {
+      if (ev.type === '@xstate.microstep' && ev.actorRef === actor) {
+        for (const t of ev._transitions) takenTransitions.add(transitionKey(t));
+      }
     },
   });
   const emitted: SessionEmitted[] = [];
@@ -66,7 +99,7 @@ export function stubbedSession(input: Partial<SessionInput> = {}) {
     else p!.resolve(how.output);
     await new Promise((r) => setTimeout(r, 0));
   }
-  return { actor, pending, emitted, states, settle };
+  return { actor, pending, streams, emitted, states, settle };
 }
 
 export const inform = (text: string) => ({

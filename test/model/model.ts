@@ -371,23 +371,23 @@ export const PRE_STREAM_FAILURES: ReadonlySet<string> = new Set([
 export const UNREACHABLE: ReadonlyMap<string, string> = new Map([
   [
     'session.ending --SEND--> (self)',
-    'AgentSession.send() and stream() refuse a message in `ending` (SessionClosedError) before the machine sees it',
+    'AgentSession.send() and stream() refuse a message in `ending` (SessionClosedError) before the machine sees it; test/machine/sequence.test.ts sends it to the actor',
   ],
   [
     'session.active.sending --xstate.done.actor.sendMessage--> (self)',
-    'a stale reply: the sendMessage actor always answers with the sessionId and sequenceId of its own input, which is the message in flight (restore renumbers both)',
+    'a stale reply: the sendMessage actor always answers with the sessionId and sequenceId of its own input, which is the message in flight (restore renumbers both); test/machine/sequence.test.ts drives stale replies with stub actors',
   ],
   [
     'session.active.streaming --STREAM.DONE--> (self)',
-    'a stale streamed reply: the stream actor answers with the sessionId and sequenceId of its own input',
+    'a stale streamed reply: the stream actor answers with the sessionId and sequenceId of its own input; test/machine/sequence.test.ts drives them',
   ],
   [
     'session.active.streaming --xstate.error.actor.streamMessage [hasQueuedTurns]--> session.active',
-    'the streamMessage callback actor never throws: every failure is reported as STREAM.FAILED',
+    'the streamMessage callback actor never throws: every failure is reported as STREAM.FAILED; test/machine/sequence.test.ts throws from a stub',
   ],
   [
     'session.active.streaming --xstate.error.actor.streamMessage--> session.awaitingInput',
-    'the streamMessage callback actor never throws: every failure is reported as STREAM.FAILED',
+    'the streamMessage callback actor never throws: every failure is reported as STREAM.FAILED; test/machine/sequence.test.ts throws from a stub',
   ],
 ]);
 
