@@ -8,6 +8,7 @@
  */
 import { and, assign, emit, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
 import type { EndReason, ResponseMessage } from '../src/api/index.js';
+import { toErrorInfo } from '../src/errors.js';
 import type {
   AuthorizeInput,
   AuthorizeOutput,
@@ -46,24 +47,8 @@ function notProvided(name: string): never {
 }
 
 /** Reads the error of an `xstate.error.actor.*` event as JSON, whatever was thrown. */
-export function errorInfoOf(event: unknown): ErrorInfo {
-  const error = (event as { error?: unknown }).error;
-  if (error && typeof error === 'object') {
-    const e = error as {
-      toJSON?: () => unknown;
-      code?: unknown;
-      name?: unknown;
-      message?: unknown;
-    };
-    if (typeof e.toJSON === 'function' && typeof e.code === 'string')
-      return e.toJSON() as ErrorInfo;
-    if (typeof e.code === 'string' && typeof e.message === 'string') {
-      return { ...(error as ErrorInfo), name: typeof e.name === 'string' ? e.name : 'Error' };
-    }
-    if (typeof e.message === 'string')
-      return { name: 'Error', code: 'internal', message: e.message };
-  }
-  return { name: 'Error', code: 'internal', message: String(error) };
+function errorInfoOf(event: unknown): ErrorInfo {
+  return toErrorInfo((event as { error?: unknown }).error);
 }
 
 function errorCodeOf(event: unknown): ErrorCode {

@@ -76,16 +76,10 @@ export function clientCredentials(options: {
 }): AuthProvider {
   const { clientId, clientSecret } = options ?? ({} as typeof options);
   if (typeof clientId !== 'string' || clientId.trim() === '') {
-    throw new InvalidArgumentError(
-      'invalid_argument',
-      'clientCredentials: clientId must be a non-empty string',
-    );
+    throw new InvalidArgumentError('clientCredentials: clientId must be a non-empty string');
   }
   if (typeof clientSecret !== 'string' || clientSecret === '') {
-    throw new InvalidArgumentError(
-      'invalid_argument',
-      'clientCredentials: clientSecret must be a non-empty string',
-    );
+    throw new InvalidArgumentError('clientCredentials: clientSecret must be a non-empty string');
   }
   const provider: AuthProvider & { toJSON(): unknown } = {
     kind: 'clientCredentials',
@@ -111,7 +105,6 @@ export function clientCredentials(options: {
             const parsed = TokenResponseSchema.safeParse(res.data);
             if (!parsed.success) {
               throw new AuthenticationError(
-                'authentication',
                 'the token endpoint sent a reply without access_token',
                 {
                   status: res.status,
@@ -128,7 +121,7 @@ export function clientCredentials(options: {
           error = errorFromResponse(res.status, res.headers, res.data, 'token request');
           if (res.status === 400 || res.status === 401) {
             // OAuth refuses bad credentials with 400 invalid_client / invalid_grant.
-            error = new AuthenticationError('authentication', error.message, {
+            error = new AuthenticationError(error.message, {
               status: res.status,
               requestId: error.requestId,
               body: res.data,
@@ -211,10 +204,7 @@ export class TokenManager {
       .getToken({ ...this.context, forceRefresh })
       .then((t) => {
         if (typeof t?.accessToken !== 'string' || t.accessToken === '') {
-          throw new AuthenticationError(
-            'authentication',
-            'the auth provider returned no access token',
-          );
+          throw new AuthenticationError('the auth provider returned no access token');
         }
         this.#current = t;
         return t;

@@ -106,10 +106,7 @@ export class AgentforceClient {
    */
   session(options: SessionOptions): AgentSession {
     if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError(
-        'invalid_argument',
-        'session options must be an object with an agentId',
-      );
+      throw new InvalidArgumentError('session options must be an object with an agentId');
     }
     const agentId = checkAgentId(options.agentId);
     checkSessionOptions(options, '');
@@ -167,18 +164,16 @@ export class AgentforceClient {
     failed: Array<{ sessionId: string | null; error: AgentforceError }>;
   }> {
     if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError('invalid_argument', 'shutdown: options must be an object');
+      throw new InvalidArgumentError('shutdown: options must be an object');
     }
     const deadlineMs = options.deadlineMs ?? 10_000;
     if (typeof deadlineMs !== 'number' || !Number.isInteger(deadlineMs) || deadlineMs < 0) {
       throw new InvalidArgumentError(
-        'invalid_argument',
         `shutdown: deadlineMs must be an integer ≥ 0 (got ${String(deadlineMs)})`,
       );
     }
     if (options.reason !== undefined && !EndReasonSchema.safeParse(options.reason).success) {
       throw new InvalidArgumentError(
-        'invalid_argument',
         `shutdown: reason must be one of ${EndReasonSchema.options.join(', ')} (got ${JSON.stringify(options.reason)})`,
       );
     }
@@ -198,13 +193,10 @@ export class AgentforceClient {
         if (result === 'ok') return;
         const error =
           result === 'deadline'
-            ? new TimeoutError(
-                'timeout',
-                `shutdown: the session did not end within ${deadlineMs} ms`,
-              )
+            ? new TimeoutError(`shutdown: the session did not end within ${deadlineMs} ms`)
             : isAgentforceError(result)
               ? result
-              : new AgentforceError('internal', String(result));
+              : new AgentforceError(String(result));
         if (result === 'deadline') session.stop();
         failed.push({ sessionId: session.sessionId, error });
       }),

@@ -1,9 +1,10 @@
 import type { ErrorInfo, ErrorCode } from '../machines/session.types.js';
+import { isSessionNotFoundBody } from './api/responses.js';
 
 export type { ErrorInfo, ErrorCode };
 
 /** Fields shared by every error this library throws. */
-interface ErrorFields {
+export interface ErrorFields {
   /** HTTP status of the reply that failed, when there was one. */
   status?: number | undefined;
   /** Request id from the `X-Request-ID` header or the error body, for Salesforce support. */
@@ -16,9 +17,16 @@ interface ErrorFields {
   cause?: unknown;
 }
 
+/** Marks an error of this library across realms and copies of the package. */
+const BRAND = Symbol.for('agentforce-session.error');
+
 /**
  * Base class of every error thrown by agentforce-session. Check with `instanceof` or, across
  * realms and package copies, with {@link isAgentforceError}; branch on {@link AgentforceError.code}.
+ *
+ * Each subclass fixes its own `code`: construct it with a message and the optional fields
+ * (`new InvalidArgumentError('text must not be empty')`). The base class itself takes `code`
+ * among the fields, for a failure no subclass names (default `internal`).
  */
 export class AgentforceError extends Error {
   override name = 'AgentforceError';
@@ -29,9 +37,9 @@ export class AgentforceError extends Error {
   readonly body: unknown;
   readonly retryAfterMs: number | undefined;
 
-  constructor(code: ErrorCode, message: string, fields: ErrorFields = {}) {
+  constructor(message: string, fields: ErrorFields & { code?: ErrorCode } = {}) {
     super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
-    this.code = code;
+    this.code = fields.code ?? 'internal';
     this.status = fields.status;
     this.requestId = fields.requestId;
     this.body = fields.body;
@@ -47,23 +55,47 @@ export class AgentforceError extends Error {
     return info;
   }
 }
+Object.defineProperty(AgentforceError.prototype, BRAND, { value: true });
 
 /** The server answered with an error status. */
 export class ApiError extends AgentforceError {
   override name = 'ApiError';
+  override readonly code: ErrorCode = 'api_error';
   declare readonly status: number;
+
+  /**
+   * The one mapping from an error status and its body to the typed error: 404 is
+   * {@link SessionNotFoundError} only with the session-not-found body, any other 5xx is an
+   * {@link InternalServerError}, an unlisted status a plain {@link ApiError}.
+   */
+  static generate(status: number, message: string, fields: ErrorFields = {}): ApiError {
+    const all = { ...fields, status };
+    if (status === 404) {
+      return isSessionNotFoundBody(fields.body)
+        ? new SessionNotFoundError(message, all)
+        : new NotFoundError(
+            `${message} (not a session-not-found reply: check the API host and the agent id)`,
+            all,
+          );
+    }
+    const Known = API_ERROR_BY_STATUS[status] ?? (status >= 500 ? InternalServerError : ApiError);
+    return new Known(message, all);
+  }
 }
 /** 400: the request was malformed (e.g. a bad agent id or a rejected `sequenceId`). */
 export class BadRequestError extends ApiError {
   override name = 'BadRequestError';
+  override readonly code = 'bad_request';
 }
 /** 401, or the token endpoint refused the credentials. Already refreshed once, so not transient. */
 export class AuthenticationError extends ApiError {
   override name = 'AuthenticationError';
+  override readonly code = 'authentication';
 }
 /** 403: the user may not use this agent. */
 export class PermissionDeniedError extends ApiError {
   override name = 'PermissionDeniedError';
+  override readonly code = 'permission_denied';
 }
 /**
  * 404 that is *not* session-not-found: a wrong host, path or agent, a Gov Cloud org on the
@@ -71,114 +103,144 @@ export class PermissionDeniedError extends ApiError {
  */
 export class NotFoundError extends ApiError {
   override name = 'NotFoundError';
+  override readonly code = 'not_found';
 }
 /** 404 `NotFoundException` "V6Session not found": the server no longer knows the session. */
 export class SessionNotFoundError extends ApiError {
   override name = 'SessionNotFoundError';
+  override readonly code = 'session_not_found';
 }
 /** 422: the agent could not process the request (e.g. no active version). */
 export class UnprocessableError extends ApiError {
   override name = 'UnprocessableError';
+  override readonly code = 'unprocessable';
 }
 /** 423: another request is in flight for this session (retried by the library first). */
 export class SessionBusyError extends ApiError {
   override name = 'SessionBusyError';
+  override readonly code = 'session_busy';
 }
 /** 429: rate limited (retried by the library first, honouring `Retry-After`). */
 export class RateLimitError extends ApiError {
   override name = 'RateLimitError';
+  override readonly code = 'rate_limited';
 }
 /** 5xx other than 503 (the API answers 500 after 120 s, on a bad endpoint, on a wrong agent). */
 export class InternalServerError extends ApiError {
   override name = 'InternalServerError';
+  override readonly code = 'server_error';
 }
 /** 503: the service is unavailable (retried by the library first). */
 export class ServiceUnavailableError extends ApiError {
   override name = 'ServiceUnavailableError';
+  override readonly code = 'service_unavailable';
 }
+/** The {@link ApiError} class of each status with its own (404 is decided by its body). */
+const API_ERROR_BY_STATUS: Record<number, new (message: string, fields: ErrorFields) => ApiError> =
+  {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    422: UnprocessableError,
+    423: SessionBusyError,
+    429: RateLimitError,
+    503: ServiceUnavailableError,
+  };
+
 /** The connection failed or was dropped. `mayHaveReachedServer` says whether a retry is safe. */
 export class ConnectionError extends AgentforceError {
   override name = 'ConnectionError';
+  override readonly code = 'connection';
   readonly mayHaveReachedServer: boolean;
   constructor(message: string, mayHaveReachedServer: boolean, fields: ErrorFields = {}) {
-    super('connection', message, fields);
+    super(message, fields);
     this.mayHaveReachedServer = mayHaveReachedServer;
   }
   override toJSON(): ErrorInfo {
     return { ...super.toJSON(), mayHaveReachedServer: this.mayHaveReachedServer };
   }
 }
-/** The request or the stream took longer than its timeout. */
+/**
+ * A deadline passed: the request took longer than `timeoutMs` (code `timeout`, the default), a
+ * stream sent nothing for `streamIdleTimeoutMs` (code `stream_idle_timeout`), or a shutdown ran
+ * out of time. Every timeout of the library is this class.
+ */
 export class TimeoutError extends AgentforceError {
   override name = 'TimeoutError';
+  declare readonly code: 'timeout' | 'stream_idle_timeout';
+  constructor(
+    message: string,
+    fields: ErrorFields & { code?: 'timeout' | 'stream_idle_timeout' } = {},
+  ) {
+    super(message, { ...fields, code: fields.code ?? 'timeout' });
+  }
 }
 /** The request was cancelled by the caller or because the session left the state that made it. */
 export class AbortError extends AgentforceError {
   override name = 'AbortError';
+  override readonly code = 'aborted';
 }
 /** The server's reply was not what the Agent API sends (not JSON, no `messages`, ...). */
 export class MalformedResponseError extends AgentforceError {
   override name = 'MalformedResponseError';
+  override readonly code = 'malformed_response';
 }
 /** The session is closed (or closing): nothing more can be sent. */
 export class SessionClosedError extends AgentforceError {
   override name = 'SessionClosedError';
+  override readonly code = 'session_closed';
 }
 /** The session expired and the policy (or the restart budget) did not allow a new one. */
 export class SessionExpiredError extends AgentforceError {
   override name = 'SessionExpiredError';
+  override readonly code = 'session_expired';
 }
 /** Too many messages are already waiting for this session. */
 export class QueueFullError extends AgentforceError {
   override name = 'QueueFullError';
+  override readonly code = 'queue_full';
 }
 /** A caller passed a bad option or argument. The message names it. Nothing was changed. */
 export class InvalidArgumentError extends AgentforceError {
   override name = 'InvalidArgumentError';
+  override readonly code = 'invalid_argument';
 }
 /** A persisted snapshot has a schema version this library cannot restore. */
 export class SnapshotVersionError extends AgentforceError {
   override name = 'SnapshotVersionError';
+  override readonly code = 'snapshot_version';
 }
 
-const byName: Record<
-  string,
-  new (code: ErrorCode, message: string, f?: ErrorFields) => AgentforceError
-> = {
-  ApiError,
-  BadRequestError,
-  AuthenticationError,
-  PermissionDeniedError,
-  NotFoundError,
-  SessionNotFoundError,
-  UnprocessableError,
-  SessionBusyError,
-  RateLimitError,
-  InternalServerError,
-  ServiceUnavailableError,
-  TimeoutError,
-  AbortError,
-  MalformedResponseError,
-  SessionClosedError,
-  SessionExpiredError,
-  QueueFullError,
-  InvalidArgumentError,
-  SnapshotVersionError,
-};
-
-/** Names of every error class of the library, the store errors included. */
-const KNOWN_NAMES = new Set([
-  ...Object.keys(byName),
-  'AgentforceError',
-  'ConnectionError',
-  'LockTimeoutError',
-  'LeaseLostError',
-  'StoreError',
-]);
+/** The classes {@link errorFromInfo} rebuilds by name; any other name becomes an AgentforceError. */
+const byName: Record<string, new (message: string, fields: ErrorFields) => AgentforceError> =
+  Object.fromEntries(
+    [
+      ApiError,
+      BadRequestError,
+      AuthenticationError,
+      PermissionDeniedError,
+      NotFoundError,
+      SessionNotFoundError,
+      UnprocessableError,
+      SessionBusyError,
+      RateLimitError,
+      InternalServerError,
+      ServiceUnavailableError,
+      TimeoutError,
+      AbortError,
+      MalformedResponseError,
+      SessionClosedError,
+      SessionExpiredError,
+      QueueFullError,
+      InvalidArgumentError,
+      SnapshotVersionError,
+    ].map((Class) => [Class.name, Class]),
+  );
 
 /** Rebuilds a typed error from its JSON projection (e.g. from a machine event or a snapshot). */
 export function errorFromInfo(info: ErrorInfo): AgentforceError {
-  const fields: ErrorFields = {
+  const fields = {
+    code: info.code,
     status: info.status,
     requestId: info.requestId,
     retryAfterMs: info.retryAfterMs,
@@ -186,24 +248,46 @@ export function errorFromInfo(info: ErrorInfo): AgentforceError {
   if (info.name === 'ConnectionError') {
     return new ConnectionError(info.message, info.mayHaveReachedServer ?? true, fields);
   }
-  const Ctor = byName[info.name] ?? AgentforceError;
-  return new Ctor(info.code, info.message, fields);
+  const Class = byName[info.name] ?? AgentforceError;
+  return new Class(info.message, fields);
 }
 
-/** True for any error of this library, even from another copy of the package. */
+/** True for any error of this library, even from another copy of the package or another realm. */
 export function isAgentforceError(value: unknown): value is AgentforceError {
   return (
     value instanceof AgentforceError ||
-    (value instanceof Error &&
-      typeof (value as { code?: unknown }).code === 'string' &&
-      typeof (value as { toJSON?: unknown }).toJSON === 'function' &&
-      KNOWN_NAMES.has((value as { name: string }).name))
+    (typeof value === 'object' &&
+      value !== null &&
+      (value as { [BRAND]?: unknown })[BRAND] === true)
   );
 }
 
-/** Projects any thrown value to plain JSON (an unknown value becomes code `internal`). */
-export function toErrorInfo(err: unknown): ErrorInfo {
-  if (err instanceof AgentforceError) return err.toJSON();
-  const message = err instanceof Error ? err.message : String(err);
-  return { name: 'Error', code: 'internal', message };
+/**
+ * Projects anything thrown to plain JSON: an error of this library (or anything with a `toJSON`
+ * and a string `code`) as its own projection, another error with its name, message and string
+ * `code` if it has one (else `internal`), any other value as its string.
+ */
+export function toErrorInfo(thrown: unknown): ErrorInfo {
+  if (thrown === null || typeof thrown !== 'object') {
+    return { name: 'Error', code: 'internal', message: String(thrown) };
+  }
+  const error = thrown as Partial<Record<keyof ErrorInfo | 'toJSON', unknown>>;
+  if (typeof error.toJSON === 'function' && typeof error.code === 'string') {
+    return (error.toJSON as () => ErrorInfo)();
+  }
+  if (typeof error.message !== 'string') {
+    return { name: 'Error', code: 'internal', message: Object.prototype.toString.call(thrown) };
+  }
+  const info: ErrorInfo = {
+    name: typeof error.name === 'string' ? error.name : 'Error',
+    code: typeof error.code === 'string' ? (error.code as ErrorCode) : 'internal',
+    message: error.message,
+  };
+  if (typeof error.status === 'number') info.status = error.status;
+  if (typeof error.requestId === 'string') info.requestId = error.requestId;
+  if (typeof error.retryAfterMs === 'number') info.retryAfterMs = error.retryAfterMs;
+  if (typeof error.mayHaveReachedServer === 'boolean') {
+    info.mayHaveReachedServer = error.mayHaveReachedServer;
+  }
+  return info;
 }

@@ -100,10 +100,7 @@ function fail(option: string, message: string, value: unknown): never {
   } catch {
     shown = typeof value;
   }
-  throw new InvalidArgumentError(
-    'invalid_argument',
-    `${option} ${message} (got ${shown.slice(0, 80)})`,
-  );
+  throw new InvalidArgumentError(`${option} ${message} (got ${shown.slice(0, 80)})`);
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);

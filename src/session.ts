@@ -233,7 +233,7 @@ export class AgentSession {
     const state = this.state;
     if (state === 'closed' || state === 'ending') return rejected(this.#closedError());
     if (checked.signal?.aborted)
-      return rejected(new AbortError('aborted', 'the message was cancelled by the caller'));
+      return rejected(new AbortError('the message was cancelled by the caller'));
     const turnId = nanoid(12);
     const turn = new Promise<Turn>((resolve, reject) => {
       (this.#waiters ??= new Map()).set(turnId, { resolve, reject });
@@ -265,7 +265,6 @@ export class AgentSession {
   async end(reason: EndReason = 'UserRequest'): Promise<SessionOutcome> {
     if (!EndReasonSchema.safeParse(reason).success) {
       throw new InvalidArgumentError(
-        'invalid_argument',
         `end reason must be one of ${EndReasonSchema.options.join(', ')} (got ${JSON.stringify(reason)})`,
       );
     }
@@ -332,7 +331,7 @@ export class AgentSession {
   }
 
   #stoppedError(): SessionClosedError {
-    return new SessionClosedError('session_closed', 'the session was stopped in this process');
+    return new SessionClosedError('the session was stopped in this process');
   }
 
   /** Cancels a message, unless the actor is already stopped or done (nothing left to cancel). */
@@ -342,41 +341,32 @@ export class AgentSession {
 
   #checkSend(text: unknown, options: SendOptions): SendOptions {
     if (typeof text !== 'string') {
-      throw new InvalidArgumentError(
-        'invalid_argument',
-        `text must be a string (got ${typeof text})`,
-      );
+      throw new InvalidArgumentError(`text must be a string (got ${typeof text})`);
     }
-    if (text.trim() === '')
-      throw new InvalidArgumentError('invalid_argument', 'text must not be empty or blank');
+    if (text.trim() === '') throw new InvalidArgumentError('text must not be empty or blank');
     if (text.length > this.#maxMessageLength) {
       throw new InvalidArgumentError(
-        'invalid_argument',
         `text is ${text.length} characters; the limit is ${this.#maxMessageLength} (maxMessageLength)`,
       );
     }
     if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError('invalid_argument', 'send options must be an object');
+      throw new InvalidArgumentError('send options must be an object');
     }
     const { inReplyToMessageId, variables, signal } = options;
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new InvalidArgumentError('invalid_argument', 'signal must be an AbortSignal');
+      throw new InvalidArgumentError('signal must be an AbortSignal');
     }
     if (
       inReplyToMessageId !== undefined &&
       (typeof inReplyToMessageId !== 'string' || inReplyToMessageId === '')
     ) {
-      throw new InvalidArgumentError(
-        'invalid_argument',
-        'inReplyToMessageId must be a non-empty string',
-      );
+      throw new InvalidArgumentError('inReplyToMessageId must be a non-empty string');
     }
     if (variables !== undefined) {
       const parsed = VariablesSchema.safeParse(variables);
       if (!parsed.success || parsed.data === null) {
         const issue = parsed.success ? undefined : parsed.error.issues[0];
         throw new InvalidArgumentError(
-          'invalid_argument',
           `variables${issue?.path.length ? `[${issue.path.join('].')}` : ''}: ${issue?.message ?? 'must be an array'}`,
         );
       }
@@ -431,7 +421,6 @@ export class AgentSession {
       err instanceof AgentforceError
         ? err
         : new AgentforceError(
-            'internal',
             `session actor failed: ${err instanceof Error ? err.message : String(err)}`,
             {
               cause: err,
@@ -452,7 +441,6 @@ export class AgentSession {
   #closedError(): SessionClosedError {
     const outcome = this.outcome;
     return new SessionClosedError(
-      'session_closed',
       outcome ? `the session is closed (${outcome.reason})` : 'the session is closing',
     );
   }

@@ -48,14 +48,10 @@ function topLevel(value: unknown): string | undefined {
 export function prepareRestore(persisted: unknown): PersistedMachine {
   const p = persisted as Partial<PersistedSession> | null;
   if (typeof p !== 'object' || p === null || p.format !== 'agentforce-session') {
-    throw new SnapshotVersionError(
-      'snapshot_version',
-      'not a persisted agentforce-session session',
-    );
+    throw new SnapshotVersionError('not a persisted agentforce-session session');
   }
   if (p.schemaVersion !== SESSION_SCHEMA_VERSION) {
     throw new SnapshotVersionError(
-      'snapshot_version',
       `persisted session has schema version ${String(p.schemaVersion)}; this library restores version ${SESSION_SCHEMA_VERSION}`,
     );
   }
@@ -69,7 +65,6 @@ export function prepareRestore(persisted: unknown): PersistedMachine {
     !(TOP_LEVEL_STATES as readonly string[]).includes(state)
   ) {
     throw new SnapshotVersionError(
-      'snapshot_version',
       `persisted session is incomplete or in an unknown state (${String(state)})`,
     );
   }
@@ -137,7 +132,7 @@ const SUB_STATES: Readonly<Record<string, readonly string[]>> = Object.fromEntri
 /** Refuses a snapshot whose state value, status or context this machine could not run from. */
 function checkWhole(m: PersistedMachine, state: string): void {
   const refuse = (why: string): never => {
-    throw new SnapshotVersionError('snapshot_version', `persisted session is not whole: ${why}`);
+    throw new SnapshotVersionError(`persisted session is not whole: ${why}`);
   };
   const subs = SUB_STATES[state] ?? [];
   const sub =

@@ -39,7 +39,6 @@ export function toStreamEvent(frame: EventSourceMessage): {
   } catch {
     return {
       error: new MalformedResponseError(
-        'malformed_response',
         `stream: event ${frame.event ?? '?'} has data that is not JSON`,
       ),
     };
@@ -60,10 +59,7 @@ export function toStreamEvent(frame: EventSourceMessage): {
   const message = parseResponseMessage(raw);
   if (!message) {
     return {
-      error: new MalformedResponseError(
-        'malformed_response',
-        `stream: event ${frame.event ?? '?'} has no message`,
-      ),
+      error: new MalformedResponseError(`stream: event ${frame.event ?? '?'} has no message`),
     };
   }
   switch (message.type) {
@@ -126,7 +122,6 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
       if (!contentType.includes('text/event-stream')) {
         body.destroy();
         throw new MalformedResponseError(
-          'malformed_response',
           `stream message: the server answered ${res.status} with ${contentType || 'no content type'}, not text/event-stream`,
           { status: res.status },
         );
@@ -150,10 +145,9 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
       const armIdle = () => {
         clearTimeout(idleTimer);
         idleTimer = setTimeout(() => {
-          failure ??= new TimeoutError(
-            'stream_idle_timeout',
-            `stream message: no data for ${options.idleTimeoutMs} ms`,
-          );
+          failure ??= new TimeoutError(`stream message: no data for ${options.idleTimeoutMs} ms`, {
+            code: 'stream_idle_timeout',
+          });
           body.destroy();
         }, options.idleTimeoutMs);
       };

@@ -11,7 +11,8 @@ import type { AgentSession, SendOptions, SessionOptions, Turn, RetryNotice } fro
 import type { Connected } from './connect.js';
 import { emitJson, recordLifecycle } from './events.js';
 import { EXIT, exitCodeForSessionError, worstExit } from './exit-codes.js';
-import { describeError, errorInfo, JsonLines, warn } from './output.js';
+import { toErrorInfo } from '../errors.js';
+import { describeError, JsonLines, warn } from './output.js';
 import { describeOutcome } from './render.js';
 import type { Transcript } from './transcript.js';
 
@@ -111,7 +112,7 @@ async function converse(
     transcript.greeting(greeting.sessionId, greeting.messages, startedAt, new Date());
     if (!run.json && greeting.text !== '') stdout.write(`${greeting.text}\n`);
   } catch (err) {
-    const info = errorInfo(err);
+    const info = toErrorInfo(err);
     say(`the session did not start: ${describeError(info)}`);
     return exitCodeForSessionError(info, 'start');
   }
@@ -159,7 +160,7 @@ async function converse(
           if (reply.ended) say(`the agent ended the session (${reply.ended.reason})`);
         }
       } catch (err) {
-        const info = errorInfo(err);
+        const info = toErrorInfo(err);
         transcript.turn(
           {
             turn,
@@ -192,7 +193,7 @@ async function converse(
     try {
       await session.end('UserRequest');
     } catch (err) {
-      say(`ending the session failed: ${describeError(errorInfo(err))}`);
+      say(`ending the session failed: ${describeError(toErrorInfo(err))}`);
     }
   }
   return exit;

@@ -4,7 +4,6 @@
  */
 import type { Writable } from 'node:stream';
 import type { ErrorInfo } from '../index.js';
-import { isAgentforceError } from '../index.js';
 
 /** Terminal styles; identity functions when colour is off. */
 export interface Styles {
@@ -64,20 +63,6 @@ export class JsonLines {
 /** Diagnostics on stderr, prefixed with the program name. */
 export function warn(message: string, err: Writable = process.stderr): void {
   err.write(`agentforce-session: ${message}\n`);
-}
-
-/** The JSON projection of any error (typed errors keep their code, status and request id). */
-export function errorInfo(err: unknown): ErrorInfo {
-  if (isAgentforceError(err)) return err.toJSON();
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return {
-      name: err.name,
-      code: (typeof code === 'string' ? code : 'internal') as ErrorInfo['code'],
-      message: err.message,
-    };
-  }
-  return { name: 'Error', code: 'internal', message: String(err) };
 }
 
 /** One line describing an error for a human. */

@@ -13,7 +13,8 @@ import type { AgentSession, ResponseMessage, SendOptions, StreamEvent } from '..
 import { sendTurn, type ChatRun } from './batch.js';
 import { recordLifecycle } from './events.js';
 import { EXIT, exitCodeForSessionError } from './exit-codes.js';
-import { colorFor, describeError, errorInfo, styles, type Styles } from './output.js';
+import { toErrorInfo } from '../errors.js';
+import { colorFor, describeError, styles, type Styles } from './output.js';
 import { describeOutcome, renderExtras, renderMessage } from './render.js';
 import { Spinner } from './spinner.js';
 
@@ -131,7 +132,7 @@ class Repl {
       this.print([this.s.dim(`session ${outcome.sessionId ?? ''} ${describeOutcome(outcome)}`)]);
     } catch (err) {
       this.spinner.stop();
-      this.print([this.s.red(`✗ ending the session failed: ${describeError(errorInfo(err))}`)]);
+      this.print([this.s.red(`✗ ending the session failed: ${describeError(toErrorInfo(err))}`)]);
     }
   }
 
@@ -190,7 +191,7 @@ class Repl {
       return undefined;
     } catch (err) {
       this.spinner.stop();
-      const info = errorInfo(err);
+      const info = toErrorInfo(err);
       this.print([this.s.red(`✗ the session did not start: ${describeError(info)}`)]);
       return exitCodeForSessionError(info, 'start');
     } finally {
@@ -290,7 +291,7 @@ class Repl {
       this.spinner.stop();
       if (this.streamed !== '') this.run.stdout.write('\n');
       this.streamed = '';
-      const info = errorInfo(err);
+      const info = toErrorInfo(err);
       this.run.transcript.turn(
         {
           turn: turnNo,
@@ -331,7 +332,7 @@ class Repl {
           } catch (err) {
             this.spinner.stop();
             this.print([
-              this.s.red(`✗ ending the session failed: ${describeError(errorInfo(err))}`),
+              this.s.red(`✗ ending the session failed: ${describeError(toErrorInfo(err))}`),
             ]);
           }
         }

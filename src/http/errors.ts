@@ -4,25 +4,7 @@
  * config, and with it the bearer token.
  */
 import { isAxiosError } from 'axios';
-import { isSessionNotFoundBody } from '../api/index.js';
-import {
-  AbortError,
-  AgentforceError,
-  ApiError,
-  AuthenticationError,
-  BadRequestError,
-  ConnectionError,
-  InternalServerError,
-  NotFoundError,
-  PermissionDeniedError,
-  RateLimitError,
-  ServiceUnavailableError,
-  SessionBusyError,
-  SessionNotFoundError,
-  TimeoutError,
-  UnprocessableError,
-} from '../errors.js';
-import type { ErrorCode } from '../errors.js';
+import { AbortError, AgentforceError, ApiError, ConnectionError, TimeoutError } from '../errors.js';
 
 type Headers = Record<string, unknown>;
 
@@ -50,17 +32,6 @@ function describe(body: unknown): string | undefined {
   return undefined;
 }
 
-const byStatus: Record<number, [new (c: ErrorCode, m: string, f?: object) => ApiError, ErrorCode]> =
-  {
-    400: [BadRequestError, 'bad_request'],
-    401: [AuthenticationError, 'authentication'],
-    403: [PermissionDeniedError, 'permission_denied'],
-    422: [UnprocessableError, 'unprocessable'],
-    423: [SessionBusyError, 'session_busy'],
-    429: [RateLimitError, 'rate_limited'],
-    503: [ServiceUnavailableError, 'service_unavailable'],
-  };
-
 /** Maps an error status and its (parsed) body to the typed error. */
 export function errorFromResponse(
   status: number,
@@ -76,25 +47,11 @@ export function errorFromResponse(
   const retryAfterMs = parseRetryAfter(header(headers, 'retry-after'));
   const detail = describe(body) ?? `HTTP ${status}`;
   const fields = {
-    status,
     requestId,
     body: typeof body === 'string' ? body.slice(0, 500) : body,
     retryAfterMs,
   };
-  const message = `${what} failed: ${status} ${detail}`;
-  if (status === 404) {
-    return isSessionNotFoundBody(body)
-      ? new SessionNotFoundError('session_not_found', message, fields)
-      : new NotFoundError(
-          'not_found',
-          `${message} (not a session-not-found reply: check the API host and the agent id)`,
-          fields,
-        );
-  }
-  const known = byStatus[status];
-  if (known) return new known[0](known[1], message, fields);
-  if (status >= 500) return new InternalServerError('server_error', message, fields);
-  return new ApiError('api_error', message, fields);
+  return ApiError.generate(status, `${what} failed: ${status} ${detail}`, fields);
 }
 
 const NOT_REACHED = new Set([
@@ -112,12 +69,12 @@ export function errorFromTransport(
   signal?: AbortSignal,
 ): AgentforceError {
   if (err instanceof AgentforceError) return err;
-  if (signal?.aborted) return new AbortError('aborted', `${what} was cancelled`);
+  if (signal?.aborted) return new AbortError(`${what} was cancelled`);
   if (isAxiosError(err)) {
     const code = err.code ?? '';
-    if (code === 'ERR_CANCELED') return new AbortError('aborted', `${what} was cancelled`);
+    if (code === 'ERR_CANCELED') return new AbortError(`${what} was cancelled`);
     if (code === 'ECONNABORTED' || code === 'ETIMEDOUT') {
-      return new TimeoutError('timeout', `${what} timed out (${err.message})`, {
+      return new TimeoutError(`${what} timed out (${err.message})`, {
         cause: plainCause(err),
       });
     }

@@ -5,7 +5,7 @@ import { MalformedResponseError } from '../errors.js';
 
 function malformed(res: AxiosResponse<unknown>, what: string, why: string): MalformedResponseError {
   const requestId: unknown = res.headers['x-request-id'];
-  return new MalformedResponseError('malformed_response', `${what}: the server's reply ${why}`, {
+  return new MalformedResponseError(`${what}: the server's reply ${why}`, {
     status: res.status,
     requestId: typeof requestId === 'string' ? requestId : undefined,
     body: typeof res.data === 'string' ? res.data.slice(0, 500) : res.data,

@@ -78,7 +78,7 @@ export function retryDelay(
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
-      reject(new AbortError('aborted', 'the wait before a retry was cancelled'));
+      reject(new AbortError('the wait before a retry was cancelled'));
       return;
     }
     const timer = setTimeout(() => {
@@ -87,7 +87,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(new AbortError('aborted', 'the wait before a retry was cancelled'));
+      reject(new AbortError('the wait before a retry was cancelled'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });

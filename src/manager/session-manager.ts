@@ -12,11 +12,12 @@ import {
   InvalidArgumentError,
   SessionClosedError,
   SnapshotVersionError,
+  TimeoutError,
   isAgentforceError,
 } from '../errors.js';
 import type { SessionOptions } from '../options.js';
 import type { AgentSession, SendOptions } from '../session.js';
-import { LeaseLostError } from '../stores/errors.js';
+import { LeaseLostError, StoreError } from '../stores/errors.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { Lease, SessionStore, StoredSession } from '../stores/types.js';
 import type { Turn } from '../turn.js';
@@ -122,7 +123,6 @@ export class SessionManager {
   constructor(client: AgentforceClient, options: SessionManagerOptions) {
     if (typeof options !== 'object' || options === null || typeof options.session !== 'object') {
       throw new InvalidArgumentError(
-        'invalid_argument',
         'conversations: options.session (with an agentId) is required',
       );
     }
@@ -130,7 +130,6 @@ export class SessionManager {
       if (value === undefined) return fallback;
       if (!Number.isInteger(value) || value < min) {
         throw new InvalidArgumentError(
-          'invalid_argument',
           `conversations: ${name} must be an integer ≥ ${min} (got ${String(value)})`,
         );
       }
@@ -168,13 +167,11 @@ export class SessionManager {
   send(key: string, text: string, options: SendOptions = {}): Promise<Turn> {
     if (typeof key !== 'string' || key === '') {
       return Promise.reject(
-        new InvalidArgumentError('invalid_argument', 'conversation key must be a non-empty string'),
+        new InvalidArgumentError('conversation key must be a non-empty string'),
       );
     }
     if (this.#closing) {
-      return Promise.reject(
-        new SessionClosedError('session_closed', 'the session manager is shutting down'),
-      );
+      return Promise.reject(new SessionClosedError('the session manager is shutting down'));
     }
     return this.#serialise(key, () => this.#turn(key, text, options));
   }
@@ -221,13 +218,12 @@ export class SessionManager {
           key,
           error:
             result === 'deadline'
-              ? new AgentforceError(
-                  'timeout',
+              ? new TimeoutError(
                   `shutdown: conversation ${key} did not end within ${deadlineMs} ms`,
                 )
               : isAgentforceError(result)
                 ? result
-                : new AgentforceError('internal', String(result)),
+                : new AgentforceError(String(result)),
         });
       }),
     );
@@ -267,7 +263,7 @@ export class SessionManager {
       this.#emit({
         type: 'turn.failed',
         key,
-        error: isAgentforceError(err) ? err : new AgentforceError('store', String(err)),
+        error: isAgentforceError(err) ? err : new StoreError(String(err)),
       });
       throw err;
     }
@@ -405,7 +401,7 @@ export class SessionManager {
       this.#emit({
         type: 'conversation.persist-failed',
         key,
-        error: isAgentforceError(err) ? err : new AgentforceError('store', String(err)),
+        error: isAgentforceError(err) ? err : new StoreError(String(err)),
         leaseLost: err instanceof LeaseLostError,
       });
     }

@@ -21,7 +21,7 @@ export type AttemptResult = Lease | { retryInMs: number };
 export type Pause = (ms: number, signal: AbortSignal | undefined) => Promise<void>;
 
 function abortError(key: string, signal: AbortSignal): AbortError {
-  return new AbortError('aborted', `acquire of conversation '${key}' was aborted`, {
+  return new AbortError(`acquire of conversation '${key}' was aborted`, {
     cause: signal.reason,
   });
 }

@@ -3,13 +3,14 @@ import { AgentforceError } from '../errors.js';
 /** The conversation's lock was still held by someone else after the allowed wait. */
 export class LockTimeoutError extends AgentforceError {
   override name = 'LockTimeoutError';
+  override readonly code = 'lock_timeout';
   /** The conversation key. */
   readonly key: string;
   /** How long the caller waited, in ms. */
   readonly waitedMs: number;
 
   constructor(key: string, waitedMs: number) {
-    super('lock_timeout', `lock for conversation '${key}' still held after ${waitedMs} ms`);
+    super(`lock for conversation '${key}' still held after ${waitedMs} ms`);
     this.key = key;
     this.waitedMs = waitedMs;
   }
@@ -21,13 +22,14 @@ export class LockTimeoutError extends AgentforceError {
  */
 export class LeaseLostError extends AgentforceError {
   override name = 'LeaseLostError';
+  override readonly code = 'lease_lost';
   /** The conversation key. */
   readonly key: string;
   /** The fencing token of the lease that was refused. */
   readonly token: number;
 
   constructor(key: string, token: number, detail = 'the lease expired or another holder took it') {
-    super('lease_lost', `lease ${token} on conversation '${key}' lost: ${detail}`);
+    super(`lease ${token} on conversation '${key}' lost: ${detail}`);
     this.key = key;
     this.token = token;
   }
@@ -36,8 +38,9 @@ export class LeaseLostError extends AgentforceError {
 /** The storage backend failed (a Redis error, a closed store, a corrupt record). */
 export class StoreError extends AgentforceError {
   override name = 'StoreError';
+  override readonly code = 'store';
 
   constructor(message: string, cause?: unknown) {
-    super('store', message, cause === undefined ? {} : { cause });
+    super(message, cause === undefined ? {} : { cause });
   }
 }

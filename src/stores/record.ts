@@ -12,7 +12,7 @@ const storedSessionSchema = z.object({
 });
 
 function invalid(message: string): InvalidArgumentError {
-  return new InvalidArgumentError('invalid_argument', message);
+  return new InvalidArgumentError(message);
 }
 
 /** Checks a conversation key (a non-empty string). */
@@ -82,7 +82,7 @@ export function serializeRecord(
   try {
     return JSON.stringify(stored);
   } catch (err) {
-    throw new InvalidArgumentError('invalid_argument', 'session store: snapshot is not JSON', {
+    throw new InvalidArgumentError('session store: snapshot is not JSON', {
       cause: err,
     });
   }

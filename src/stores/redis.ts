@@ -85,10 +85,7 @@ export class RedisStore implements SessionStore {
   constructor(client: Redis | string, options: RedisStoreOptions = {}) {
     const prefix = options.prefix ?? 'agentforce:';
     if (/[{}]/.test(prefix)) {
-      throw new InvalidArgumentError(
-        'invalid_argument',
-        'RedisStore: prefix must not contain { or }',
-      );
+      throw new InvalidArgumentError('RedisStore: prefix must not contain { or }');
     }
     this.#prefix = prefix;
     this.#counterTtlMs = checkCounterTtl(options.counterTtlMs ?? DAY_MS);

@@ -111,4 +111,4 @@ export const inform = (text: string) => ({
 });
 
 export const apiError = (code: AgentforceError['code'], status?: number) =>
-  new AgentforceError(code, `${code} happened`, { status });
+  new AgentforceError(`${code} happened`, { code, status });

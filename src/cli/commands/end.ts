@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { ErrorInfo } from '../../index.js';
 import { addCredentialOptions, parsePositiveDuration } from '../config.js';
 import { EXIT, finish, UsageError, worstExit } from '../exit-codes.js';
-import { describeError, errorInfo, warn } from '../output.js';
+import { toErrorInfo } from '../../errors.js';
+import { describeError, warn } from '../output.js';
 import { checkHandle, NoSuchSessionError, SessionStore, storeDir } from '../store.js';
 import { connectStored, report, type StoredFlags } from '../stored.js';
 
@@ -75,7 +76,7 @@ async function end(flags: EndFlags): Promise<number> {
     } catch (err) {
       if (err instanceof NoSuchSessionError && flags.all) continue; // removed meanwhile
       if (err instanceof UsageError) throw err;
-      failed.push({ handle, sessionId: null, error: errorInfo(err) });
+      failed.push({ handle, sessionId: null, error: toErrorInfo(err) });
     }
   }
   report(flags, { ended, failed }, () => {
@@ -112,7 +113,7 @@ async function endOne(
       await session.end('UserRequest');
     } catch (err) {
       // The handle stays as it was: the server session may still be open.
-      return { handle, sessionId, error: errorInfo(err) };
+      return { handle, sessionId, error: toErrorInfo(err) };
     }
     await store.remove(handle);
     return { handle, sessionId, result: 'ended' };

@@ -19,7 +19,8 @@ import {
 } from '../config.js';
 import { connect, type Connected } from '../connect.js';
 import { EXIT, exitCodeForSessionError, finish } from '../exit-codes.js';
-import { colorFor, describeError, errorInfo, styles, warn } from '../output.js';
+import { toErrorInfo } from '../../errors.js';
+import { colorFor, describeError, styles, warn } from '../output.js';
 import {
   readTranscript,
   type GreetingRecord,
@@ -144,7 +145,7 @@ async function replayOne(
   try {
     greeting = await session.start();
   } catch (err) {
-    const info = errorInfo(err);
+    const info = toErrorInfo(err);
     warn(`the session did not start: ${describeError(info)}`);
     return exitCodeForSessionError(info, 'start');
   }
@@ -176,7 +177,7 @@ async function replayOne(
       const turn = await sendTurn(session, recorded.text, options, flags.stream === true);
       actual = replyShape(turn.messages);
     } catch (err) {
-      actual = replyShape([], errorInfo(err));
+      actual = replyShape([], toErrorInfo(err));
     }
     reports.push(report(recorded.turn, recorded.text, expected, actual));
   }
@@ -184,7 +185,7 @@ async function replayOne(
     try {
       await session.end('UserRequest');
     } catch (err) {
-      warn(`ending the session failed: ${describeError(errorInfo(err))}`);
+      warn(`ending the session failed: ${describeError(toErrorInfo(err))}`);
     }
   }
   return reports;

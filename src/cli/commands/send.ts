@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import type { SendOptions, Turn } from '../../index.js';
 import { addCredentialOptions, parsePositiveDuration } from '../config.js';
 import { EXIT, exitCodeForSessionError, finish, UsageError } from '../exit-codes.js';
-import { describeError, errorInfo, warn } from '../output.js';
+import { toErrorInfo } from '../../errors.js';
+import { describeError, warn } from '../output.js';
 import { describeOutcome } from '../render.js';
 import { checkHandle, LockTimeoutError, SessionStore, storeDir } from '../store.js';
 import { connectStored, report, toRecord, type StoredFlags } from '../stored.js';
@@ -121,7 +122,7 @@ async function sendLocked(
       );
       return EXIT.ok;
     }
-    const error = errorInfo(failure);
+    const error = toErrorInfo(failure);
     report(flags, { handle, state, error }, () =>
       warn(`the message failed: ${describeError(error)}`),
     );

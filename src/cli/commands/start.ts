@@ -10,7 +10,8 @@ import {
 } from '../config.js';
 import { connect } from '../connect.js';
 import { exitCodeForSessionError, finish, EXIT } from '../exit-codes.js';
-import { describeError, errorInfo, warn } from '../output.js';
+import { toErrorInfo } from '../../errors.js';
+import { describeError, warn } from '../output.js';
 import { SessionStore, storeDir } from '../store.js';
 import { report, storedTarget, toRecord } from '../stored.js';
 
@@ -64,7 +65,7 @@ async function start(flags: StartFlags): Promise<number> {
     try {
       greeting = await session.start();
     } catch (err) {
-      const error = errorInfo(err);
+      const error = toErrorInfo(err);
       report(flags, { error }, () => warn(`the session did not start: ${describeError(error)}`));
       return exitCodeForSessionError(error, 'start');
     }
