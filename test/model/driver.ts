@@ -463,6 +463,7 @@ export async function runPath(path: GeneratedPath, coverage: Coverage): Promise<
     run(step.event);
   };
 
+  let streamsStuck: boolean | undefined;
   try {
     for (const [i, step] of steps.entries()) {
       const v = step.variant;
@@ -563,8 +564,17 @@ export async function runPath(path: GeneratedPath, coverage: Coverage): Promise<
     coverage.paths++;
   } finally {
     if (session.state !== 'closed') session.stop();
-    await Promise.allSettled(streams);
+    const streamsEnd = Promise.allSettled(streams);
+    const bound = new Promise<'stuck'>((r) =>
+      setTimeout(() => r('stuck'), STEP_TIMEOUT_MS).unref(),
+    );
+    streamsStuck = (await Promise.race([streamsEnd, bound])) === 'stuck';
     client.close();
     await api.close();
+  }
+  if (streamsStuck) {
+    throw new Error(
+      `a stream of the path did not end within ${STEP_TIMEOUT_MS} ms of its last step`,
+    );
   }
 }

@@ -502,6 +502,27 @@ export function describeTarget(s: Snap): string {
   return s.status === 'done' ? `${value} (${s.context.outcome?.reason ?? '?'})` : value;
 }
 
+/**
+ * The most states a traversal may visit (each configuration visits fewer than 1,000 today). A chart
+ * whose bounded counters stop being bounded (say `canRestart` always holds, so `restarts` grows
+ * without end) would otherwise make the traversal run forever, before any test starts.
+ */
+export const TRAVERSAL_LIMIT = 2_000;
+
+function bounded<T>(config: ModelConfig, what: string, traverse: () => T): T {
+  try {
+    return traverse();
+  } catch (err) {
+    if (err instanceof Error && err.message === 'Traversal limit exceeded') {
+      throw new Error(
+        `model [${config.name}]: the traversal for ${what} visited more than ${TRAVERSAL_LIMIT} states: a part of the state key no longer has a bound (a counter that grows without end, such as restarts when canRestart always holds)`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
 /** A kind of step: a variant, from a state value (with or without messages waiting), to a state. */
 function stepKind(before: Snap, variant: string, after: Snap): string {
   return JSON.stringify([
@@ -525,12 +546,15 @@ function stepKind(before: Snap, variant: string, after: Snap): string {
  */
 export function generatePaths(config: ModelConfig, simple: SimplePathOptions): GeneratedPath[] {
   const input = modelInput(config);
-  const shortest = getShortestPaths(logic, {
-    input,
-    events: eventsOf as never,
-    serializeState: keyWithSelfLoops as never,
-    serializeEvent: serializeEvent,
-  }) as unknown as ModelPath[];
+  const shortest = bounded(config, 'shortest paths', () =>
+    getShortestPaths(logic, {
+      limit: TRAVERSAL_LIMIT,
+      input,
+      events: eventsOf as never,
+      serializeState: keyWithSelfLoops as never,
+      serializeEvent: serializeEvent,
+    }),
+  ) as unknown as ModelPath[];
   const taken = new Set<string>();
   const out: GeneratedPath[] = [];
   for (const p of shortest) {
@@ -542,12 +566,15 @@ export function generatePaths(config: ModelConfig, simple: SimplePathOptions): G
   }
 
   // Simple paths: a depth-first walk of the graph of plain states.
-  const adjacency = getAdjacencyMap(logic, {
-    input,
-    events: ((s: Snap) => eventsOf(s).filter((e) => simple.variants.has(e.variant))) as never,
-    serializeState: ((s: Snap) => stateKey(s)) as never,
-    serializeEvent: serializeEvent,
-  }) as unknown as Record<string, { state: Snap; transitions: Record<string, { state: Snap }> }>;
+  const adjacency = bounded(config, 'simple paths', () =>
+    getAdjacencyMap(logic, {
+      limit: TRAVERSAL_LIMIT,
+      input,
+      events: ((s: Snap) => eventsOf(s).filter((e) => simple.variants.has(e.variant))) as never,
+      serializeState: ((s: Snap) => stateKey(s)) as never,
+      serializeEvent: serializeEvent,
+    }),
+  ) as unknown as Record<string, { state: Snap; transitions: Record<string, { state: Snap }> }>;
   const [initial] = modelStart(input);
   const start = stateKey(initial);
   const buckets = new Map<string, number>();

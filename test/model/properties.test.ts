@@ -15,7 +15,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { SessionEmitted } from '../../machines/session.types.js';
-import { startFakeAgentApi, type Fault, type FaultRoute } from '../../src/fake-server/index.js';
+import {
+  startFakeAgentApi,
+  type Fault,
+  type FaultRoute,
+  type RecordedRequest,
+} from '../../src/fake-server/index.js';
 import {
   AgentforceClient,
   clientCredentials,
@@ -23,6 +28,7 @@ import {
   type AgentSession,
   type PersistedSession,
 } from '../../src/index.js';
+import { propertyParameters } from '../property.js';
 
 const AGENT_ID = '0XxPROP00000001AAA';
 const CLIENT_ID = 'property-client';
@@ -122,6 +128,31 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
+/**
+ * The 423s of `requests` that no fault injected and that no abandoned request explains: each is
+ * described with the request that held the session's lock when it came.
+ */
+function unexpectedBusy(requests: readonly RecordedRequest[]): string[] {
+  const out: string[] = [];
+  requests.forEach((r, i) => {
+    if (r.status !== 423 || r.fault !== undefined) return;
+    const holder = requests
+      .slice(0, i)
+      .reverse()
+      .find(
+        (h) =>
+          h.sessionId === r.sessionId &&
+          (h.route === 'send' || h.route === 'stream') &&
+          h.status !== 423,
+      );
+    if (holder?.outcome === 'client-closed') return;
+    out.push(
+      `${r.method} ${r.path} at ${r.time}: the lock was held by ${holder ? `${holder.method} ${holder.path} at ${holder.time} (${holder.outcome}, ${holder.status})` : 'no earlier request'}`,
+    );
+  });
+  return out;
+}
+
 /** Runs one sequence and checks every invariant; throws with the reason when one fails. */
 async function runSequence(commands: readonly Command[]): Promise<void> {
   const api = await startFakeAgentApi({
@@ -180,7 +211,11 @@ async function runSequence(commands: readonly Command[]): Promise<void> {
     for (const c of commands) {
       switch (c.kind) {
         case 'start':
-          await session.start().catch(() => undefined);
+          await within(
+            session.start().catch(() => undefined),
+            10_000,
+            'start() should settle',
+          );
           break;
         case 'send': {
           const ac = new AbortController();
@@ -201,7 +236,11 @@ async function runSequence(commands: readonly Command[]): Promise<void> {
           break;
         }
         case 'end':
-          await session.end().catch(() => undefined);
+          await within(
+            session.end().catch(() => undefined),
+            10_000,
+            'end() should settle',
+          );
           break;
         case 'restore': {
           const persisted = JSON.parse(JSON.stringify(session.snapshot())) as PersistedSession;
@@ -230,7 +269,13 @@ async function runSequence(commands: readonly Command[]): Promise<void> {
     }
     // The conversation is over: no more faults, end it, and wait for everything to settle.
     api.faults.clear();
-    if (session.state !== 'closed') await session.end().catch(() => undefined);
+    if (session.state !== 'closed') {
+      await within(
+        session.end().catch(() => undefined),
+        10_000,
+        'end() should settle',
+      );
+    }
     await within(
       session.closed.catch(() => undefined),
       10_000,
@@ -286,12 +331,11 @@ async function runSequence(commands: readonly Command[]): Promise<void> {
       `sequenceIds at the emulator ${JSON.stringify(servers.map((s) => s.sequenceIds))}`,
     ).toBe(true);
 
-    // One request in flight per session: no 423 but the injected ones.
-    const busy = api.requests.filter((r) => r.status === 423 && r.fault === undefined);
-    expect(
-      busy.map((r) => `${r.method} ${r.path}`),
-      'unexpected 423s',
-    ).toEqual([]);
+    // One request in flight per session: no 423 but the injected ones, and those of a server
+    // still holding the lock of a request the client gave up on (a cancel, or a session stopped
+    // for a restore, closes the connection; the server only learns of it a moment later, as a
+    // real org may still be processing the turn). The client retries a 423.
+    expect(unexpectedBusy(api.requests), 'unexpected 423s').toEqual([]);
 
     // Every server session is ended or expired: by the client's end(), by the server, or once
     // its TTL passed for a session the client could not end: one that closed with an error (a
@@ -318,7 +362,7 @@ describe('properties of a conversation under random calls and server faults', ()
   it('keeps every invariant', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 12 }), runSequence),
-      { numRuns: Number(process.env['PROPERTY_RUNS'] ?? 60) },
+      propertyParameters('keeps every invariant', 60),
     );
   }, 600_000);
 });
