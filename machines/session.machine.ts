@@ -59,6 +59,17 @@ function outputOf<T>(event: unknown): T {
   return (event as { output: T }).output;
 }
 
+/**
+ * Fatal codes after which the server session still exists and a DELETE can reach it (not a 401
+ * that survived a token refresh, nor a 404 from a wrong host: the DELETE would fail the same way).
+ */
+const SESSION_OUTLIVES_CODES: ReadonlySet<ErrorCode> = new Set([
+  'permission_denied',
+  'bad_request',
+  'unprocessable',
+  'internal',
+]);
+
 const FATAL_CODES: ReadonlySet<ErrorCode> = new Set([
   'authentication',
   'permission_denied',
@@ -136,6 +147,20 @@ const REPLY_ARRIVED = [
   { actions: 'dropStaleReply' },
 ] as const;
 
+/** A fatal error on a message: the turn and the queue fail with it; the outcome is `failed`. */
+const FAIL_AND_CLOSE = [
+  'failInFlight',
+  { type: 'failQueued', params: { error: closedError('the session failed') } },
+  { type: 'setOutcome', params: { reason: 'failed', withError: true } },
+] as const;
+
+/**
+ * A fatal error after which the server session still exists (400, 403, 422, a defect here): as
+ * {@link FAIL_AND_CLOSE}, and the server session is ended (`ending`, reason `Error`) rather than
+ * left open until the server's timeout.
+ */
+const FAIL_AND_END = ['endForError', ...FAIL_AND_CLOSE] as const;
+
 export const sessionMachine = setup({
   types: {
     context: {} as SessionContext,
@@ -195,6 +220,8 @@ export const sessionMachine = setup({
       context.sessionId !== null && errorCodeOf(event) === 'session_not_found',
     /** Errors that no retry or new session can fix: credentials, permissions, configuration. */
     isFatalError: ({ event }) => FATAL_CODES.has(errorCodeOf(event)),
+    /** A fatal error that leaves the server session open: it is ended with reason `Error`. */
+    fatalLeavesSessionOpen: ({ event }) => SESSION_OUTLIVES_CODES.has(errorCodeOf(event)),
     startRepliesEndSession: ({ event }) =>
       sessionEndedIn(outputOf<StartSessionOutput>(event).messages) !== undefined,
     replyEndsSession: ({ event }) =>
@@ -206,6 +233,8 @@ export const sessionMachine = setup({
       context.expiryPolicy === 'restart' && context.restarts < context.maxRestarts,
     closesOnExpiry: ({ context }) => context.expiryPolicy === 'close',
     endRequested: ({ context }) => context.endRequested !== null,
+    /** The outcome was already decided (a failure) before the DELETE: ending keeps it. */
+    hasOutcome: ({ context }) => context.outcome !== null,
   },
   actions: {
     emitState: emit((_, params: { state: TopLevelState }) => ({
@@ -377,6 +406,8 @@ export const sessionMachine = setup({
       endRequested: ({ event, context }) =>
         event.type === 'END' ? event.reason : context.endRequested,
     }),
+    /** The server session is ended because the session failed. */
+    endForError: assign({ endReason: 'Error' satisfies EndReason }),
     setEndReason: assign({
       endReason: ({ event, context }) =>
         event.type === 'END' ? event.reason : (context.endRequested ?? context.endReason),
@@ -567,13 +598,14 @@ export const sessionMachine = setup({
                 actions: { type: 'emitExpired', params: { cause: 'server' } },
               },
               {
+                guard: 'fatalLeavesSessionOpen',
+                target: '#session.ending',
+                actions: FAIL_AND_END,
+              },
+              {
                 guard: 'isFatalError',
                 target: '#session.closed',
-                actions: [
-                  'failInFlight',
-                  { type: 'failQueued', params: { error: closedError('the session failed') } },
-                  { type: 'setOutcome', params: { reason: 'failed', withError: true } },
-                ],
+                actions: FAIL_AND_CLOSE,
               },
               {
                 guard: 'hasQueuedTurns',
@@ -610,13 +642,14 @@ export const sessionMachine = setup({
                 actions: { type: 'emitExpired', params: { cause: 'server' } },
               },
               {
+                guard: and(['isCurrentStreamEvent', 'fatalLeavesSessionOpen']),
+                target: '#session.ending',
+                actions: FAIL_AND_END,
+              },
+              {
                 guard: and(['isCurrentStreamEvent', 'isFatalError']),
                 target: '#session.closed',
-                actions: [
-                  'failInFlight',
-                  { type: 'failQueued', params: { error: closedError('the session failed') } },
-                  { type: 'setOutcome', params: { reason: 'failed', withError: true } },
-                ],
+                actions: FAIL_AND_CLOSE,
               },
               {
                 guard: and(['isCurrentStreamEvent', 'hasQueuedTurns']),
@@ -752,11 +785,12 @@ export const sessionMachine = setup({
           sessionId: context.sessionId ?? '',
           reason: context.endReason ?? ('UserRequest' satisfies EndReason),
         }),
-        onDone: {
-          target: 'closed',
-          actions: { type: 'setOutcome', params: { reason: 'ended' } },
-        },
+        onDone: [
+          { guard: 'hasOutcome', target: 'closed' },
+          { target: 'closed', actions: { type: 'setOutcome', params: { reason: 'ended' } } },
+        ],
         onError: [
+          { guard: 'hasOutcome', target: 'closed' },
           {
             guard: 'isSessionNotFound',
             target: 'closed',

@@ -275,33 +275,39 @@ export class SessionManager {
         () => undefined, // the save below is fenced: a lost lease shows there
       );
     }, renewEvery);
+    let session: AgentSession | undefined;
+    let storedSessionId: string | null = null;
     try {
-      const session = await this.#sessionFor(key, lease);
-      const maxRestarts = session.actor.getSnapshot().context.maxRestarts;
-      const last = session.actor.getSnapshot().context.lastSequenceId;
+      session = await this.#sessionFor(key, lease);
+      const context = session.actor.getSnapshot().context;
+      storedSessionId = context.sessionId;
       // Reserve ids for this message and every re-send a restart may need, so a node that dies
       // mid-turn cannot make the next node reuse one.
-      const first = await this.store.nextSequenceId(key, last);
-      if (maxRestarts > 0) await this.store.nextSequenceId(key, first + maxRestarts - 1);
-      session.actor.send({ type: 'SEQUENCE.FLOOR', lastSequenceId: first - 1 });
-      try {
-        const turn = await session.send(text, options);
-        this.#stats.turns++;
-        this.#emit({
-          type: 'turn.completed',
-          key,
-          sessionId: turn.sessionId,
-          sequenceId: turn.sequenceId,
-        });
-        return turn;
-      } catch (err) {
-        this.#stats.failedTurns++;
-        this.#emit({ type: 'turn.failed', key, error: err as AgentforceError });
-        throw err;
-      } finally {
-        await this.#persist(key, session, current);
+      const first = await this.store.nextSequenceId(key, context.lastSequenceId);
+      if (context.maxRestarts > 0) {
+        await this.store.nextSequenceId(key, first + context.maxRestarts - 1);
       }
+      session.actor.send({ type: 'SEQUENCE.FLOOR', lastSequenceId: first - 1 });
+      const turn = await session.send(text, options);
+      this.#stats.turns++;
+      this.#emit({
+        type: 'turn.completed',
+        key,
+        sessionId: turn.sessionId,
+        sequenceId: turn.sequenceId,
+      });
+      return turn;
+    } catch (err) {
+      // Whatever failed after the lease was taken (the store's load or counter, or the turn).
+      this.#stats.failedTurns++;
+      this.#emit({
+        type: 'turn.failed',
+        key,
+        error: isAgentforceError(err) ? err : new StoreError(String(err)),
+      });
+      throw err;
     } finally {
+      if (session) await this.#persist(key, session, current, storedSessionId);
       clearInterval(renewal);
       this.#stats.inFlight--;
       this.#busy.delete(key);
@@ -374,9 +380,19 @@ export class SessionManager {
     }
   }
 
-  /** Saves the snapshot after a turn (fenced by the lease), or deletes a closed conversation. */
-  async #persist(key: string, session: AgentSession, lease: Lease): Promise<void> {
+  /**
+   * Saves the snapshot after a turn (fenced by the lease), or deletes a closed conversation.
+   * `storedSessionId` is the server session the store knew before the turn.
+   */
+  async #persist(
+    key: string,
+    session: AgentSession,
+    lease: Lease,
+    storedSessionId: string | null,
+  ): Promise<void> {
     try {
+      // A session that failed ends its server session (DELETE): wait for it to close.
+      if (session.state === 'ending') await session.closed.catch(() => undefined);
       if (session.state === 'closed') {
         this.#closed(key, session);
         await this.store.delete(key, lease);
@@ -395,7 +411,11 @@ export class SessionManager {
       // A lost lease means another node owns the conversation now; a store failure means the
       // saved copy is older than this one. Either way this copy must not be reused: the next turn
       // starts from the store (the sequence counter there never goes backwards). The reply
-      // already obtained is still handed to the caller.
+      // already obtained is still handed to the caller. A server session this turn started is
+      // known to nobody else: end it rather than leave it open.
+      if (session.sessionId !== null && session.sessionId !== storedSessionId) {
+        await session.end('Error').catch(() => undefined);
+      }
       session.stop();
       if (this.#live.get(key)?.session === session) this.#live.delete(key);
       this.#emit({

@@ -11,6 +11,7 @@ import {
   type ManagerEvent,
   type SessionManagerOptions,
   type SessionStore,
+  StoreError,
 } from '../../src/index.js';
 import { startFakeAgentApi } from '../../src/fake-server/index.js';
 import { AGENT_ID, CLIENT_ID, CLIENT_SECRET } from '../client/helpers.js';
@@ -105,14 +106,117 @@ describe('AgentSession stopped while it ends', () => {
 describe('a conversation key reused after its record expired', () => {
   it('a node holding the old live copy continues the new server session, not the old one', async () => {
     const store = new MemoryStore({ counterTtlMs: 200 });
-    const tuning = { leaseMs: 100, recordTtlMs: 200 };
-    const { client, manager: nodeA } = await setup({ store, ...tuning });
-    const nodeB = client.conversations({ session: { agentId: AGENT_ID }, store, ...tuning });
+    const { client, manager: nodeA } = await setup({ store, leaseMs: 100, recordTtlMs: 200 });
+    const nodeB = client.conversations({ session: { agentId: AGENT_ID }, store, leaseMs: 100 });
     const old = await nodeA.send('user-1', 'first conversation');
     await new Promise((r) => setTimeout(r, 500)); // the record and its counters expired
     const renewed = await nodeB.send('user-1', 'a new conversation, same key');
     expect(renewed.sessionId).not.toBe(old.sessionId);
     const next = await nodeA.send('user-1', 'continues the new one');
     expect(next.sessionId).toBe(renewed.sessionId);
+  });
+});
+
+describe('a fatal 4xx on a message', () => {
+  for (const status of [400, 403, 422]) {
+    it(`${status}: the server session is ended (DELETE, reason Error) and the app is told`, async () => {
+      const { api, store, manager, events } = await setup();
+      const first = await manager.send('k', 'hello');
+      api.faults.next('send', { status });
+      await expect(within(manager.send('k', 'refused'), 5_000)).rejects.toMatchObject({ status });
+      const ended = api.sessions().find((s) => s.sessionId === first.sessionId);
+      expect(ended).toMatchObject({ status: 'ended', endedBy: 'client', endReason: 'Error' });
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: 'conversation.closed', key: 'k', reason: 'failed' }),
+      );
+      expect(await store.keys()).toEqual([]);
+      expect(api.openSessionCount()).toBe(0);
+    });
+  }
+});
+
+describe('a session closed on a fatal error', () => {
+  it('sends DELETE with reason Error and closes as failed with the error', async () => {
+    const { api, client } = await setup();
+    const session = client.session({ agentId: AGENT_ID });
+    const first = await session.send('hello');
+    api.faults.next('send', { status: 403 });
+    await expect(session.send('forbidden')).rejects.toMatchObject({ code: 'permission_denied' });
+    const outcome = await within(session.closed, 5_000);
+    expect(outcome).toMatchObject({ reason: 'failed', error: { code: 'permission_denied' } });
+    expect(api.sessions().find((s) => s.sessionId === first.sessionId)).toMatchObject({
+      status: 'ended',
+      endReason: 'Error',
+    });
+  });
+});
+
+type StoreCall = 'load' | 'nextSequenceId' | 'save';
+
+/** A MemoryStore whose next call of a kind fails as a backend outage does (a StoreError). */
+class FailingStore extends MemoryStore {
+  readonly failing = new Set<StoreCall>();
+  #fail(call: StoreCall): void {
+    if (this.failing.delete(call)) throw new StoreError(`${call} failed: connection lost`);
+  }
+  override async load(key: string) {
+    this.#fail('load');
+    return super.load(key);
+  }
+  override async nextSequenceId(key: string, floor?: number) {
+    this.#fail('nextSequenceId');
+    return super.nextSequenceId(key, floor);
+  }
+  override async save(...args: Parameters<MemoryStore['save']>) {
+    this.#fail('save');
+    return super.save(...args);
+  }
+}
+
+describe('store failures during a turn', () => {
+  for (const call of ['load', 'nextSequenceId'] as const) {
+    it(`a failed ${call} after the lease was taken is emitted as turn.failed and counted`, async () => {
+      const store = new FailingStore();
+      const { manager, events } = await setup({ store });
+      await manager.send('k', 'hello');
+      store.failing.add(call);
+      await expect(within(manager.send('k', 'lost?'), 5_000)).rejects.toMatchObject({
+        code: 'store',
+      });
+      expect(manager.stats.failedTurns).toBe(1);
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: 'turn.failed', key: 'k', error: expect.any(StoreError) }),
+      );
+      expect((await manager.send('k', 'after the outage')).text).toContain('after the outage');
+    });
+  }
+
+  it('a conversation whose first save fails ends its new server session', async () => {
+    const store = new FailingStore();
+    const { api, manager, events } = await setup({ store });
+    store.failing.add('save');
+    const turn = await within(manager.send('k', 'hello'), 5_000); // the reply is still delivered
+    expect(turn.text).toContain('hello');
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'conversation.persist-failed', key: 'k' }),
+    );
+    expect(api.sessions().find((s) => s.sessionId === turn.sessionId)).toMatchObject({
+      status: 'ended',
+      endReason: 'Error',
+    });
+    const next = await manager.send('k', 'next turn');
+    expect(next.sessionId).not.toBe(turn.sessionId);
+    expect(api.openSessionCount()).toBe(1);
+  });
+
+  it('a failed save of a continuing conversation keeps its server session', async () => {
+    const store = new FailingStore();
+    const { api, manager } = await setup({ store });
+    const first = await manager.send('k', 'hello');
+    store.failing.add('save');
+    await manager.send('k', 'not saved');
+    const next = await manager.send('k', 'continues');
+    expect(next.sessionId).toBe(first.sessionId);
+    expect(api.openSessionCount()).toBe(1);
   });
 });

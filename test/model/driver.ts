@@ -119,6 +119,9 @@ function answerFor(variant: string, events: number): Answer {
       return { kind: 'faults', faults: [{ status: 429 }], times: 3 };
     case 'sendBusy':
       return { kind: 'faults', faults: [{ status: 423 }], times: 3 };
+    case 'sendForbidden':
+    case 'streamForbidden':
+      return { kind: 'faults', faults: [{ status: 403 }] };
     case 'startWrongHost':
     case 'sendWrongHost':
     case 'streamWrongHost':
