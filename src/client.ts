@@ -21,6 +21,7 @@ import {
 import { AgentSession } from './session.js';
 import { SessionManager, type SessionManagerOptions } from './manager/session-manager.js';
 import { prepareRestore } from './snapshot.js';
+import { Telemetry } from './telemetry/telemetry.js';
 import type { Actor } from 'xstate';
 import {
   AgentforceError,
@@ -55,6 +56,7 @@ export class AgentforceClient {
   readonly #inspect: ClientOptions['inspect'];
   readonly #api: ApiContext;
   readonly #open = new Set<AgentSession>();
+  readonly #telemetry: Telemetry | undefined;
 
   constructor(options: ClientOptions) {
     const resolved = resolveClientOptions(options);
@@ -71,12 +73,27 @@ export class AgentforceClient {
     );
     let lastHost: string | undefined;
     let lastBase = resolved.apiBaseUrl ?? DEFAULT_API_BASE;
+    const telemetry =
+      options.telemetry === false
+        ? undefined
+        : new Telemetry(options.telemetry ?? {}, () =>
+            resolved.apiBaseUrl !== undefined || lastHost !== undefined ? lastBase : undefined,
+          );
+    this.#telemetry = telemetry;
+    const onRetry = options.onRetry;
     this.#api = {
       http,
       tokens,
       retry: resolved.retry,
       headers: { 'content-type': 'application/json' },
-      onRetry: options.onRetry,
+      onRetry: telemetry
+        ? (notice) => {
+            telemetry.retried(notice);
+            onRetry?.(notice);
+          }
+        : onRetry,
+      onResponse: telemetry && ((requestId) => telemetry.responded(requestId)),
+      onStreamFrame: telemetry && ((data) => telemetry.framed(data)),
       apiBaseUrl: (tokenHost) => {
         if (resolved.apiBaseUrl !== undefined || tokenHost === undefined) return lastBase;
         if (tokenHost !== lastHost) {
@@ -87,10 +104,11 @@ export class AgentforceClient {
       },
     };
     const clock = resolved.clock;
+    const actors = createSessionActors(this.#api, clock, {
+      idleTimeoutMs: resolved.streamIdleTimeoutMs,
+    });
     this.machine = sessionMachine.provide({
-      actors: createSessionActors(this.#api, clock, {
-        idleTimeoutMs: resolved.streamIdleTimeoutMs,
-      }),
+      actors: telemetry ? telemetry.wrapActors(actors) : actors,
       actions: {
         stampIdleDeadline: enqueueActions(({ context, enqueue }) => {
           if (context.idleTimeoutMs !== null)
@@ -146,7 +164,9 @@ export class AgentforceClient {
    * (memory by default, Redis for many nodes). See {@link SessionManager}.
    */
   conversations(options: SessionManagerOptions): SessionManager {
-    return new SessionManager(this, options);
+    const manager = new SessionManager(this, options);
+    this.#telemetry?.observeManager(manager);
+    return manager;
   }
 
   /** Sessions of this client that are not closed yet. */
@@ -207,8 +227,11 @@ export class AgentforceClient {
 
   #track(actor: Actor<SessionMachine>, maxMessageLength: number): AgentSession {
     // The session's own observer tells when it settles: one observer per session, not two.
-    const session: AgentSession = new AgentSession(actor, maxMessageLength, () =>
-      this.#open.delete(session),
+    const session: AgentSession = new AgentSession(
+      actor,
+      maxMessageLength,
+      () => this.#open.delete(session),
+      this.#telemetry?.observe(actor),
     );
     this.#open.add(session);
     session.actor.start();

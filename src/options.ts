@@ -8,6 +8,7 @@ import { isAgentId, VariablesSchema, type Variable } from './api/index.js';
 import type { AuthOption } from './auth.js';
 import { InvalidArgumentError } from './errors.js';
 import { DEFAULT_RETRY, type RetryNotice, type RetryOptions } from './http/retry.js';
+import type { TelemetryOptions } from './telemetry/telemetry.js';
 
 /** A clock: wall time and timers. `SimulatedClock` from xstate fits, for tests. */
 export interface Clock {
@@ -58,6 +59,12 @@ export interface ClientOptions {
    * what failed, the attempt, and how long it waits. E.g. to show a `Retry-After` countdown.
    */
   onRetry?: ((notice: RetryNotice) => void) | undefined;
+  /**
+   * OpenTelemetry spans and metrics (docs/telemetry.md). On whenever an OpenTelemetry SDK is
+   * registered, or a provider is given here; `false` turns them off. Content of messages only
+   * with `captureContent`.
+   */
+  telemetry?: TelemetryOptions | false | undefined;
 }
 
 /** Options of one session ({@link AgentforceClient.session}). */
@@ -219,6 +226,13 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     fail('inspect', 'must be an inspection observer or a function', typeof inspect);
   if (options.onRetry !== undefined && typeof options.onRetry !== 'function')
     fail('onRetry', 'must be a function', typeof options.onRetry);
+  const telemetry = options.telemetry as unknown;
+  if (
+    telemetry !== undefined &&
+    telemetry !== false &&
+    (typeof telemetry !== 'object' || telemetry === null)
+  )
+    fail('telemetry', 'must be an object of telemetry options or false', typeof telemetry);
   const sessionDefaults = options.sessionDefaults ?? {};
   checkSessionOptions(sessionDefaults, 'sessionDefaults.');
   return {

@@ -20,6 +20,7 @@ import {
   errorFromInfo,
 } from './errors.js';
 import { wrapSnapshot, type PersistedSession } from './snapshot.js';
+import type { SessionObserver } from './telemetry/session-trace.js';
 import { toTurn, type Turn } from './turn.js';
 
 /** Options of one message. */
@@ -73,14 +74,22 @@ export class AgentSession {
   #greeting: Turn | undefined;
   #startWaiters: Waiter[] | undefined;
   #fatal: Error | undefined;
+  readonly #observer: SessionObserver | undefined;
 
   /**
    * @internal Use {@link AgentforceClient.session} or {@link AgentforceClient.restore}.
-   * `onSettled` is called once the actor is done or failed (one observer per session, not two).
+   * `onSettled` is called once the actor is done or failed (one observer per session, not two);
+   * `observer` (telemetry) is told of each message in the caller's context.
    */
-  constructor(actor: Actor<SessionMachine>, maxMessageLength: number, onSettled?: () => void) {
+  constructor(
+    actor: Actor<SessionMachine>,
+    maxMessageLength: number,
+    onSettled?: () => void,
+    observer?: SessionObserver,
+  ) {
     this.actor = actor;
     this.#maxMessageLength = maxMessageLength;
+    this.#observer = observer;
     actor.on('*', (event) => this.#onEmitted(event));
     actor.subscribe({
       error: (err) => {
@@ -252,6 +261,7 @@ export class AgentSession {
       event.inReplyToMessageId = checked.inReplyToMessageId;
     if (checked.variables !== undefined) event.variables = checked.variables;
     if (stream) event.stream = true;
+    this.#observer?.submitted(turnId, text, stream);
     this.actor.send(event);
     return { turnId, turn };
   }

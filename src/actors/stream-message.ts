@@ -132,6 +132,7 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
       const parser = createParser({
         onEvent: (frame) => {
           if (ended || failure) return;
+          ctx.onStreamFrame?.(frame.data);
           const { event, message: complete, error } = toStreamEvent(frame);
           if (error) {
             failure = error;

@@ -28,6 +28,10 @@ export interface ApiContext {
   headers: Record<string, string>;
   /** Told before each retry (e.g. to show a `Retry-After` countdown). */
   onRetry?: ((notice: RetryNotice) => void) | undefined;
+  /** Told of each 2xx reply, with its `X-Request-ID` header (telemetry). */
+  onResponse?: ((requestId: unknown) => void) | undefined;
+  /** Told of the data of each frame of a streamed reply (telemetry: the server's `traceId`). */
+  onStreamFrame?: ((data: string) => void) | undefined;
 }
 
 export interface ApiRequest {
@@ -82,7 +86,10 @@ export async function apiRequest(
         ...(req.signal ? { signal: req.signal } : {}),
         ...(req.responseType === 'stream' ? { responseType: 'stream' as const } : {}),
       });
-      if (res.status >= 200 && res.status < 300) return res;
+      if (res.status >= 200 && res.status < 300) {
+        ctx.onResponse?.(res.headers['x-request-id']);
+        return res;
+      }
       if (req.responseType === 'stream') res.data = await readErrorBody(res.data as Readable);
       if (res.status === 401 && !refreshed) {
         refreshed = true;

@@ -53,6 +53,8 @@ export type ManagerEvent =
   | { type: 'conversation.closed'; key: string; reason: string }
   | { type: 'turn.completed'; key: string; sessionId: string; sequenceId: number | undefined }
   | { type: 'turn.failed'; key: string; error: AgentforceError }
+  /** A turn waited for the conversation's lock in the store: got it, or not (timeout, store failure). */
+  | { type: 'lease.waited'; key: string; waitedMs: number; acquired: boolean }
   /** The snapshot after a turn could not be saved (the reply was still delivered). */
   | {
       type: 'conversation.persist-failed';
@@ -250,12 +252,15 @@ export class SessionManager {
     this.#stats.inFlight++;
     this.#busy.add(key);
     let lease: Lease;
+    const waitStart = performance.now();
     try {
       lease = await this.store.acquire(key, {
         leaseMs: this.#options.leaseMs,
         waitMs: this.#options.lockWaitMs,
       });
+      this.#leaseWaited(key, waitStart, true);
     } catch (err) {
+      this.#leaseWaited(key, waitStart, false);
       // No lock (held elsewhere past lockWaitMs, or the store failed): the turn failed here.
       this.#stats.inFlight--;
       this.#busy.delete(key);
@@ -479,6 +484,11 @@ export class SessionManager {
       this.#stats.evictions++;
       this.#emit({ type: 'conversation.evicted', key });
     }
+  }
+
+  #leaseWaited(key: string, since: number, acquired: boolean): void {
+    if (this.#listeners.size === 0) return;
+    this.#emit({ type: 'lease.waited', key, waitedMs: performance.now() - since, acquired });
   }
 
   #emit(event: ManagerEvent): void {
