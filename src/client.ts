@@ -164,9 +164,7 @@ export class AgentforceClient {
    * (memory by default, Redis for many nodes). See {@link SessionManager}.
    */
   conversations(options: SessionManagerOptions): SessionManager {
-    const manager = new SessionManager(this, options);
-    this.#telemetry?.observeManager(manager);
-    return manager;
+    return new SessionManager(this, options, this.#telemetry?.observeManager());
   }
 
   /** Sessions of this client that are not closed yet. */

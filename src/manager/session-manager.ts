@@ -53,8 +53,6 @@ export type ManagerEvent =
   | { type: 'conversation.closed'; key: string; reason: string }
   | { type: 'turn.completed'; key: string; sessionId: string; sequenceId: number | undefined }
   | { type: 'turn.failed'; key: string; error: AgentforceError }
-  /** A turn waited for the conversation's lock in the store: got it, or not (timeout, store failure). */
-  | { type: 'lease.waited'; key: string; waitedMs: number; acquired: boolean }
   /** The snapshot after a turn could not be saved (the reply was still delivered). */
   | {
       type: 'conversation.persist-failed';
@@ -77,6 +75,14 @@ export interface ManagerStats {
   ended: number;
   /** Live sessions stopped to respect `maxLive`. */
   evictions: number;
+}
+
+/** What the manager tells its telemetry besides its events. */
+export interface ManagerObserver {
+  /** The manager is made (and valid): listen to it, read its stats. */
+  attached(manager: SessionManager): void;
+  /** A turn waited `waitedMs` for the conversation's lock: got it, or not (timeout, store failure). */
+  leaseWaited(waitedMs: number, acquired: boolean): void;
 }
 
 interface Live {
@@ -121,8 +127,15 @@ export class SessionManager {
     evictions: 0,
   };
   #closing = false;
+  readonly #observer: ManagerObserver | undefined;
 
-  constructor(client: AgentforceClient, options: SessionManagerOptions) {
+  /** @internal Use {@link AgentforceClient.conversations}; `observer` is the client's telemetry. */
+  constructor(
+    client: AgentforceClient,
+    options: SessionManagerOptions,
+    observer?: ManagerObserver,
+  ) {
+    this.#observer = observer;
     if (typeof options !== 'object' || options === null || typeof options.session !== 'object') {
       throw new InvalidArgumentError(
         'conversations: options.session (with an agentId) is required',
@@ -148,6 +161,7 @@ export class SessionManager {
     };
     // Fail fast on bad session options (and the agent id), before any conversation.
     client.session(this.#options.session).stop();
+    observer?.attached(this);
   }
 
   /** Counters for metrics. */
@@ -258,9 +272,9 @@ export class SessionManager {
         leaseMs: this.#options.leaseMs,
         waitMs: this.#options.lockWaitMs,
       });
-      this.#leaseWaited(key, waitStart, true);
+      this.#observer?.leaseWaited(performance.now() - waitStart, true);
     } catch (err) {
-      this.#leaseWaited(key, waitStart, false);
+      this.#observer?.leaseWaited(performance.now() - waitStart, false);
       // No lock (held elsewhere past lockWaitMs, or the store failed): the turn failed here.
       this.#stats.inFlight--;
       this.#busy.delete(key);
@@ -484,11 +498,6 @@ export class SessionManager {
       this.#stats.evictions++;
       this.#emit({ type: 'conversation.evicted', key });
     }
-  }
-
-  #leaseWaited(key: string, since: number, acquired: boolean): void {
-    if (this.#listeners.size === 0) return;
-    this.#emit({ type: 'lease.waited', key, waitedMs: performance.now() - since, acquired });
   }
 
   #emit(event: ManagerEvent): void {

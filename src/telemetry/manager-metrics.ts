@@ -2,7 +2,7 @@
  * Metrics of session managers, from their events and their `stats`: live sessions and turns in
  * flight (observed when the meter collects), lease waits and store errors.
  */
-import type { ManagerEvent, SessionManager } from '../manager/session-manager.js';
+import type { ManagerEvent, ManagerObserver, SessionManager } from '../manager/session-manager.js';
 import { ATTR, METRIC } from './conventions.js';
 import type { Instruments } from './instruments.js';
 
@@ -31,9 +31,18 @@ export class ManagerMetrics {
       .addCallback((result) => result.observe(this.#sum('inFlight')));
   }
 
-  observe(manager: SessionManager): void {
-    this.#managers.add(new WeakRef(manager));
-    manager.on((event) => this.#on(event));
+  /** The observer of one more manager. */
+  observer(): ManagerObserver {
+    return {
+      attached: (manager) => {
+        this.#managers.add(new WeakRef(manager));
+        manager.on((event) => this.#on(event));
+      },
+      leaseWaited: (waitedMs, acquired) =>
+        this.#instruments.leaseWait.record(waitedMs / 1000, {
+          [ATTR.leaseOutcome]: acquired ? 'acquired' : 'failed',
+        }),
+    };
   }
 
   #sum(field: 'live' | 'inFlight'): number {
@@ -49,11 +58,6 @@ export class ManagerMetrics {
   #on(event: ManagerEvent): void {
     const i = this.#instruments;
     switch (event.type) {
-      case 'lease.waited':
-        i.leaseWait.record(event.waitedMs / 1000, {
-          [ATTR.leaseOutcome]: event.acquired ? 'acquired' : 'failed',
-        });
-        return;
       case 'turn.failed':
         if (STORE_CODES.has(event.error.code))
           i.storeErrors.add(1, { [ATTR.errorType]: event.error.code });

@@ -16,11 +16,11 @@ import {
 } from '@opentelemetry/api';
 import type { Actor, AnyActorLogic } from 'xstate';
 import type { SessionMachine } from '../../machines/session.machine.js';
-import type { SessionManager } from '../manager/session-manager.js';
 import type { RetryNotice } from '../http/retry.js';
 import { ATTR, PROVIDER, SCHEMA_URL, contentOptIn, latestExperimentalOnly } from './conventions.js';
 import type { FrameInfo, Scope, TelemetryCore } from './core.js';
 import { createInstruments, type Instruments } from './instruments.js';
+import type { ManagerObserver } from '../manager/session-manager.js';
 import { ManagerMetrics } from './manager-metrics.js';
 import { SessionTrace, type SessionObserver } from './session-trace.js';
 
@@ -105,13 +105,16 @@ export class Telemetry implements TelemetryCore {
     return new SessionTrace(this, actor);
   }
 
-  /** Lease waits, store errors, live sessions and turns of a session manager. */
-  observeManager(manager: SessionManager): void {
-    if (!this.active) return;
+  /**
+   * The observer of a new session manager (lease waits, store errors, live sessions, turns in
+   * flight), or `undefined` when nothing would record.
+   */
+  observeManager(): ManagerObserver | undefined {
+    if (!this.active) return undefined;
     const instruments = this.instruments;
-    if (!instruments) return;
+    if (!instruments) return undefined;
     this.#managers ??= new ManagerMetrics(instruments);
-    this.#managers.observe(manager);
+    return this.#managers.observer();
   }
 
   baseAttributes(op: string, agentId: string): Attributes {
