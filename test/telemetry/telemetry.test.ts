@@ -295,7 +295,7 @@ describe('telemetry with an SDK', () => {
     class FailingSave extends MemoryStore {
       failSaves = false;
       override save(...args: Parameters<MemoryStore['save']>) {
-        if (this.failSaves) return Promise.reject(new StoreError('store', 'the disk is full'));
+        if (this.failSaves) return Promise.reject(new StoreError('the disk is full'));
         return super.save(...args);
       }
     }
