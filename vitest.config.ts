@@ -9,7 +9,7 @@ if (missing.length > 0 && isCI(process.env)) throw ciMissingError(missing);
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
     exclude: missing.flatMap((service) => service.files),
     reporters: missing.length > 0 ? ['default', new SkippedServicesReporter(missing)] : ['default'],
     testTimeout: 20_000,

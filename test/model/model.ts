@@ -7,52 +7,14 @@
  * answers the message request 503 until the retries are spent". The driver (./driver.ts) turns
  * each variant into a call on the public API, a clock moving, or an answer of the emulator.
  */
-import {
-  createEmptyActor,
-  type AnyActorScope,
-  type AnyEventObject,
-  type AnyStateNode,
-  type SnapshotFrom,
-} from 'xstate';
+import type { AnyEventObject, AnyStateNode } from 'xstate';
 import { getAdjacencyMap, getShortestPaths, type StatePath } from 'xstate/graph';
 import { sessionMachine } from '../../machines/session.machine.js';
 import { guardLabel } from '../../src/diagram/mermaid.js';
 import type { ErrorCode, SessionEmitted, SessionInput } from '../../machines/session.types.js';
+import { emittedBy, inState, modelStart, modelStep, type Snap } from '../../src/testing/machine.js';
 
-export type Snap = SnapshotFrom<typeof sessionMachine>;
-
-/** An actor scope that runs nothing and collects the actions (as `xstate/graph` does). */
-function inertScope(): { scope: AnyActorScope; actions: unknown[] } {
-  const actions: unknown[] = [];
-  const self = createEmptyActor();
-  const scope = {
-    self,
-    logger: () => undefined,
-    id: '',
-    sessionId: 'model',
-    defer: () => undefined,
-    system: self.system,
-    stopChild: () => undefined,
-    emit: () => undefined,
-    actionExecutor: (action: unknown) => actions.push(action),
-  } as unknown as AnyActorScope;
-  return { scope, actions };
-}
-
-/**
- * The machine's initial state and its actions: xstate's `initialTransition()` without its cost
- * (it builds a throwaway actor of the whole machine for every call, which takes milliseconds).
- */
-export function modelStart(input: SessionInput): [Snap, unknown[]] {
-  const { scope, actions } = inertScope();
-  return [sessionMachine.getInitialSnapshot(scope as never, input), actions];
-}
-
-/** The next state and the actions: xstate's `transition()` without its cost (see {@link modelStart}). */
-export function modelStep(snapshot: Snap, event: AnyEventObject): [Snap, unknown[]] {
-  const { scope, actions } = inertScope();
-  return [sessionMachine.transition(snapshot, event as never, scope as never), actions];
-}
+export type { Snap };
 
 /** Client-side idle timeout of the modelled sessions (simulated ms). */
 export const IDLE_MS = 1_000;
@@ -120,10 +82,6 @@ const error = (code: ErrorCode, name = 'AgentforceError') => ({
 
 const inform = { type: 'Inform', id: 'model-inform', message: 'ok' };
 const ended = { type: 'SessionEnded', id: 'model-ended', reason: 'Action' };
-
-function inState(s: Snap, value: string): boolean {
-  return s.status === 'active' && s.matches(value as never);
-}
 
 function current(s: Snap): { sessionId: string; sequenceId: number } {
   return {
@@ -651,14 +609,6 @@ export interface Replay {
   steps: ReplayStep[];
   /** What the machine emits along the path, after its start (from the actions `transition()` returns). */
   emitted: SessionEmitted[];
-}
-
-function emittedBy(actions: readonly unknown[]): SessionEmitted[] {
-  const out: SessionEmitted[] = [];
-  for (const a of actions as { type: string; params?: { event?: SessionEmitted } }[]) {
-    if (a.type === 'xstate.emit' && a.params?.event) out.push(a.params.event);
-  }
-  return out;
 }
 
 /** Replays a path on the machine with `transition()`, building each event from the real state. */
