@@ -20,6 +20,7 @@ export {
   type SessionManagerOptions,
   type ManagerEvent,
   type ManagerStats,
+  type SessionFactory,
 } from './manager/session-manager.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { LeaseLostError, LockTimeoutError, StoreError } from './stores/errors.js';

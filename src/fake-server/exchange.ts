@@ -1,3 +1,4 @@
+/** One request/response pair and the helpers routes use to answer it. @internal */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { errorBody, sessionNotFoundBody } from './errors.js';
@@ -6,32 +7,7 @@ import type { RecordedRequest } from './record.js';
 import type { RouteMatch } from './router.js';
 import type { Session } from './sessions.js';
 import type { EmulatorState } from './state.js';
-import type { PlannedEvent } from './sse.js';
-
-/** One request/response pair and the helpers routes use to answer it. @internal */
-
-/** A reply with a complete body. */
-export interface JsonReply {
-  readonly kind: 'json';
-  readonly status: number;
-  /** The body text; `''` for no body. */
-  readonly body: string;
-  /** Content type of a non-empty body; default JSON. */
-  readonly contentType?: string;
-  readonly headers?: Readonly<Record<string, string>>;
-}
-
-/** A streamed turn: the SSE events to send. */
-export interface StreamReply {
-  readonly kind: 'stream';
-  readonly session: Session;
-  readonly events: readonly PlannedEvent[];
-  readonly originEventId: string;
-  readonly traceId: string;
-}
-
-/** What a route answers. */
-export type Reply = JsonReply | StreamReply;
+import type { JsonReply } from './reply.js';
 
 /** Content type of JSON replies. */
 export const JSON_TYPE = 'application/json;charset=UTF-8';

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonType, mediaType, parseFormBody, parseJsonBody, readBody } from './body.js';
 import { defaultOAuthError } from './errors.js';
-import { Exchange, type JsonReply, type Reply } from './exchange.js';
+import { Exchange } from './exchange.js';
+import type { JsonReply, Reply } from './reply.js';
 import { faultName, type Fault, type StatusFault } from './faults.js';
 import { newRequestId } from './ids.js';
 import { redactFields, redactHeaders, type RecordedRequest } from './record.js';

@@ -1,15 +1,3 @@
-import type { ResponseMessage } from '../api/index.js';
-import { errorBody } from './errors.js';
-import type { Exchange, StreamReply } from './exchange.js';
-import type {
-  DropMidStreamFault,
-  Fault,
-  StallFault,
-  StreamErrorFault,
-  ValidationFailureFault,
-} from './faults.js';
-import { newApiId } from './ids.js';
-
 /**
  * Server-sent events of a streamed turn: planning the events of a reply and sending them, paced,
  * with the stream faults applied.
@@ -18,16 +6,18 @@ import { newApiId } from './ids.js';
  * "Working on it"), then for each reply message: `TEXT_CHUNK`s of an Inform's text (offsets
  * 1, 2, 3, ... over the whole turn) followed by the message's own event; then `END_OF_TURN`.
  */
-
-/** One event to send. */
-export interface PlannedEvent {
-  /** The SSE `event:` name. */
-  readonly event: string;
-  /** The message in the envelope. */
-  readonly message: ResponseMessage;
-  /** The envelope's `offset`: the chunk offset for chunks, 0 otherwise. */
-  readonly offset: number;
-}
+import type { ResponseMessage } from '../api/index.js';
+import { errorBody } from './errors.js';
+import type { Exchange } from './exchange.js';
+import type {
+  DropMidStreamFault,
+  Fault,
+  StallFault,
+  StreamErrorFault,
+  ValidationFailureFault,
+} from './faults.js';
+import { newApiId } from './ids.js';
+import type { PlannedEvent, StreamReply } from './reply.js';
 
 /** SSE event name of each message type; other types go out as `UNKNOWN`. */
 export const EVENT_NAMES: Readonly<Record<string, string>> = {

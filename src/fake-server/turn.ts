@@ -1,7 +1,8 @@
 import { SendMessageRequestSchema, type ResponseMessage, type Variable } from '../api/index.js';
 import { completeReply } from './agents/drafts.js';
 import type { AgentTurn } from './agents/types.js';
-import type { Exchange, JsonReply } from './exchange.js';
+import type { Exchange } from './exchange.js';
+import type { JsonReply } from './reply.js';
 import { newApiId } from './ids.js';
 import { pushHistory, type Session } from './sessions.js';
 

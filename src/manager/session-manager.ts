@@ -6,7 +6,6 @@
  * take the next message.
  */
 import type { EndReason } from '../api/index.js';
-import type { AgentforceClient } from '../client.js';
 import {
   AgentforceError,
   InvalidArgumentError,
@@ -102,9 +101,18 @@ interface Live {
  * process.once('SIGTERM', () => manager.shutdown({ deadlineMs: 10_000 }));
  * ```
  */
+/**
+ * What the manager needs of a client: to make a session and to restore one from its snapshot.
+ * `AgentforceClient` is one.
+ */
+export interface SessionFactory {
+  session(options: SessionOptions): AgentSession;
+  restore(persisted: unknown, options?: Pick<SessionOptions, 'maxMessageLength'>): AgentSession;
+}
+
 export class SessionManager {
   readonly store: SessionStore;
-  readonly #client: AgentforceClient;
+  readonly #client: SessionFactory;
   readonly #options: {
     session: SessionOptions;
     maxLive: number;
@@ -129,12 +137,8 @@ export class SessionManager {
   #closing = false;
   readonly #observer: ManagerObserver | undefined;
 
-  /** @internal Use {@link AgentforceClient.conversations}; `observer` is the client's telemetry. */
-  constructor(
-    client: AgentforceClient,
-    options: SessionManagerOptions,
-    observer?: ManagerObserver,
-  ) {
+  /** @internal Use `AgentforceClient.conversations`; `observer` is the client's telemetry. */
+  constructor(client: SessionFactory, options: SessionManagerOptions, observer?: ManagerObserver) {
     this.#observer = observer;
     if (typeof options !== 'object' || options === null || typeof options.session !== 'object') {
       throw new InvalidArgumentError(

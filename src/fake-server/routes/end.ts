@@ -1,5 +1,6 @@
 import { EndReasonSchema } from '../../api/index.js';
-import type { Exchange, JsonReply } from '../exchange.js';
+import type { Exchange } from '../exchange.js';
+import type { JsonReply } from '../reply.js';
 import { newApiId } from '../ids.js';
 
 /** `DELETE /sessions/{id}`: the `x-session-end-reason` header is required. */

@@ -1,5 +1,6 @@
 import { FeedbackRequestSchema } from '../../api/index.js';
-import type { Exchange, JsonReply } from '../exchange.js';
+import type { Exchange } from '../exchange.js';
+import type { JsonReply } from '../reply.js';
 
 /**
  * `POST /sessions/{id}/feedback`: 202 with no body. Any non-empty `feedbackId` is accepted and

@@ -1,4 +1,5 @@
-import type { Exchange, JsonReply, Reply } from '../exchange.js';
+import type { Exchange } from '../exchange.js';
+import type { JsonReply, Reply } from '../reply.js';
 import { newTraceId, originEventIdAt } from '../ids.js';
 import { planStream } from '../sse.js';
 import { processTurn } from '../turn.js';

@@ -1,6 +1,7 @@
 import { StartSessionRequestSchema, isAgentId } from '../../api/index.js';
 import { completeReply } from '../agents/drafts.js';
-import type { Exchange, JsonReply } from '../exchange.js';
+import type { Exchange } from '../exchange.js';
+import type { JsonReply } from '../reply.js';
 import { newApiId } from '../ids.js';
 
 /** The 400 message of a malformed agent id, as the Agent API words it. */

@@ -1,4 +1,5 @@
-import type { Exchange, JsonReply } from '../exchange.js';
+import type { Exchange } from '../exchange.js';
+import type { JsonReply } from '../reply.js';
 
 const UP = '{"status":"UP"}';
 

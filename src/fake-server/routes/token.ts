@@ -1,7 +1,8 @@
 import { TokenRequestSchema } from '../../api/index.js';
 import { mediaType } from '../body.js';
 import { oauthErrorBody } from '../errors.js';
-import type { Exchange, JsonReply } from '../exchange.js';
+import type { Exchange } from '../exchange.js';
+import type { JsonReply } from '../reply.js';
 
 /**
  * `POST /services/oauth2/token`, client-credentials flow. Fields come from the form body
