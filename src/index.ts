@@ -13,7 +13,7 @@ export {
 } from './auth.js';
 export type { ClientOptions, SessionOptions, Clock } from './options.js';
 export type { RetryOptions, RetryNotice } from './http/retry.js';
-export type { TelemetryOptions } from './telemetry/telemetry.js';
+export type { TelemetryOptions } from './telemetry/options.js';
 export type { Turn } from './turn.js';
 export {
   SessionManager,

@@ -8,7 +8,7 @@ import { isAgentId, VariablesSchema, type Variable } from './api/index.js';
 import type { AuthOption } from './auth.js';
 import { InvalidArgumentError } from './errors.js';
 import { DEFAULT_RETRY, type RetryNotice, type RetryOptions } from './http/retry.js';
-import type { TelemetryOptions } from './telemetry/telemetry.js';
+import type { TelemetryOptions } from './telemetry/options.js';
 
 /** A clock: wall time and timers. `SimulatedClock` from xstate fits, for tests. */
 export interface Clock {

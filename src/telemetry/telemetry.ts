@@ -10,7 +10,6 @@ import {
   metrics,
   trace,
   type Attributes,
-  type MeterProvider,
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
@@ -22,24 +21,8 @@ import type { FrameInfo, Scope, TelemetryCore } from './core.js';
 import { createInstruments, type Instruments } from './instruments.js';
 import type { ManagerObserver } from '../manager/session-manager.js';
 import { ManagerMetrics } from './manager-metrics.js';
+import type { TelemetryOptions } from './options.js';
 import { SessionTrace, type SessionObserver } from './session-trace.js';
-
-/** The `telemetry` option of the client. */
-export interface TelemetryOptions {
-  /** Tracer provider to use. @default the global one (`trace.getTracerProvider()`) */
-  tracerProvider?: TracerProvider | undefined;
-  /** Meter provider to use. @default the global one (`metrics.getMeterProvider()`) */
-  meterProvider?: MeterProvider | undefined;
-  /**
-   * Record what the user and the agent said, as `gen_ai.input.messages` and
-   * `gen_ai.output.messages` (never variables, tokens or secrets). Content is sensitive: off
-   * unless opted in here or with `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`
-   * (`true`, `SPAN_ONLY` or `SPAN_AND_EVENT`).
-   */
-  captureContent?: boolean | undefined;
-  /** Human-readable agent names by agent id, for `gen_ai.agent.name` and span names. */
-  agentNames?: Readonly<Record<string, string>> | undefined;
-}
 
 const SCOPE_NAME = 'agentforce-session';
 const NoopMeter = createNoopMeter().constructor;
