@@ -56,7 +56,11 @@ export type Effect =
   | 'close ended with the error'
   | 'close ended-by-server'
   | 'close failed'
-  | 'close expired';
+  | 'close expired'
+  /** The session failed (`failed`, with the error), but closes only once the DELETE is done. */
+  | 'decide failed, end with reason Error'
+  /** `closed` with the outcome decided before the DELETE, whatever the DELETE answered. */
+  | 'close as decided';
 
 export interface Row {
   from: string;
@@ -257,6 +261,18 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
   {
     from: 'active.sending',
     on: 'xstate.error.actor.sendMessage',
+    when: 'fatalLeavesSessionOpen',
+    to: 'ending',
+    does: [
+      'reject in-flight with the error',
+      'reject waiting session_closed',
+      'decide failed, end with reason Error',
+    ],
+    wire: [DELETE],
+  },
+  {
+    from: 'active.sending',
+    on: 'xstate.error.actor.sendMessage',
     when: 'isFatalError',
     to: 'closed',
     does: ['reject in-flight with the error', 'reject waiting session_closed', 'close failed'],
@@ -317,6 +333,18 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
     to: 'expired',
     does: ['expired'],
     wire: [],
+  },
+  {
+    from: 'active.streaming',
+    on: 'STREAM.FAILED',
+    when: 'isCurrentStreamEvent and fatalLeavesSessionOpen',
+    to: 'ending',
+    does: [
+      'reject in-flight with the error',
+      'reject waiting session_closed',
+      'decide failed, end with reason Error',
+    ],
+    wire: [DELETE],
   },
   {
     from: 'active.streaming',
@@ -410,8 +438,24 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
   {
     from: 'ending',
     on: 'xstate.done.actor.endSession',
+    when: 'hasOutcome',
+    to: 'closed',
+    does: ['close as decided'],
+    wire: [],
+  },
+  {
+    from: 'ending',
+    on: 'xstate.done.actor.endSession',
     to: 'closed',
     does: ['close ended'],
+    wire: [],
+  },
+  {
+    from: 'ending',
+    on: 'xstate.error.actor.endSession',
+    when: 'hasOutcome',
+    to: 'closed',
+    does: ['close as decided'],
     wire: [],
   },
   {
@@ -439,6 +483,14 @@ export const INITIAL_CHILD: Readonly<Record<string, string>> = {
 
 /** The final state. */
 export const FINAL = 'closed';
+
+/** Fatal errors after which the server session still exists (400, 403, 422, a defect here). */
+const SESSION_OUTLIVES: ReadonlySet<string> = new Set<ErrorCode>([
+  'permission_denied',
+  'bad_request',
+  'unprocessable',
+  'internal',
+]);
 
 /** Errors no retry and no new session can fix (docs/lifecycle.md, `active`). */
 const FATAL: ReadonlySet<string> = new Set<ErrorCode>([
@@ -477,6 +529,8 @@ export interface TableState {
   /** How each message settled for the caller: `ok` or an error code. */
   settled: Map<string, string>;
   closed: string | null;
+  /** The outcome decided before a DELETE that cannot change it. */
+  decided: string | null;
   wire: string[];
 }
 
@@ -508,6 +562,8 @@ const CONDITIONS: Record<string, (t: TableState, e: Ev, c: TableConfig) => boole
   isCurrentStreamEvent: (t, e) => isCurrent(t, e['sessionId'], e['sequenceId']),
   isSessionNotFound: (t, e) => t.sessionId !== null && codeOf(e) === 'session_not_found',
   isFatalError: (_t, e) => FATAL.has(codeOf(e)),
+  fatalLeavesSessionOpen: (_t, e) => SESSION_OUTLIVES.has(codeOf(e)),
+  hasOutcome: (t) => t.decided !== null,
   canRestart: (t, _e, c) => c.expiryPolicy === 'restart' && t.restarts < c.maxRestarts,
   closesOnExpiry: (_t, _e, c) => c.expiryPolicy === 'close',
 };
@@ -590,6 +646,12 @@ function apply(effect: Effect, t: TableState, e: Ev): void {
     case 'raise sequence floor':
       t.lastSequenceId = e['lastSequenceId'] as number;
       break;
+    case 'decide failed, end with reason Error':
+      t.decided = 'failed';
+      break;
+    case 'close as decided':
+      t.closed = t.decided;
+      break;
     case 'drop reply':
     case 'emit stream event':
     case 'expired':
@@ -626,6 +688,7 @@ export function tableStart(): TableState {
     endRequested: false,
     settled: new Map(),
     closed: null,
+    decided: null,
     wire: [],
   };
 }
