@@ -111,7 +111,7 @@ async function memoryAndSize(redisUrl: string) {
       redisMemoryUsageBytes: Number(await redis.call('MEMORY', 'USAGE', key)),
     });
   }
-  await manager.shutdown();
+  await manager.endAll();
   await store.close();
   const leftovers = await redis.keys(`${prefix}*`);
   if (leftovers.length > 0) await redis.del(...leftovers);
@@ -221,7 +221,7 @@ interface ThroughputRun extends Round {
   rounds: Round[];
   /** Turns each node ran over all rounds (from its manager's counters). */
   turnsByNode: number[];
-  /** Time for every node's `manager.shutdown()` to end all the conversations. */
+  /** Time for every node's `manager.endAll()` to end all the conversations. */
   shutdownMs: number;
   endedAtShutdown: number;
 }

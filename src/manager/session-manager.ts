@@ -98,7 +98,7 @@ interface Live {
  * ```ts
  * const manager = client.conversations({ session: { agentId }, store: new RedisStore(redisUrl) });
  * const turn = await manager.send(userId, 'Where is my order?');
- * process.once('SIGTERM', () => manager.shutdown({ deadlineMs: 10_000 }));
+ * process.once('SIGTERM', () => void manager.close({ deadlineMs: 10_000 }));
  * ```
  */
 /**
@@ -202,17 +202,62 @@ export class SessionManager {
   }
 
   /**
-   * Ends open conversations (DELETE with `reason`, default `UserRequest`), waiting at most
-   * `deadlineMs`; new messages are refused meanwhile. Resolves with the conversations that did
-   * not end cleanly.
+   * Hands this node's conversations over and lets the process exit (a deploy, a scale-in): new
+   * messages are refused (`session_closed`), turns in flight get up to `deadlineMs` to finish
+   * (each one saves its conversation and releases its lease), then the live sessions are stopped
+   * **without** ending their server sessions, and the store is closed (`closeStore: false` keeps
+   * it open). Any other node continues every conversation from the store. Ends nothing.
+   *
+   * Resolves with the keys whose turn was still running at the deadline: their caller got
+   * `session_closed`, the store keeps the conversation as it was before that turn, and the next
+   * node continues it (a server session that turn had just started is not in the store: the
+   * server ends it after its inactivity timeout).
+   *
+   * @example
+   * ```ts
+   * process.once('SIGTERM', () => {
+   *   server.close(); // stop taking requests
+   *   void manager.close({ deadlineMs: 10_000 }).finally(() => client.close());
+   * });
+   * ```
+   */
+  async close(
+    options: { deadlineMs?: number; closeStore?: boolean } = {},
+  ): Promise<{ handedOver: number; unfinished: string[] }> {
+    this.#closing = true;
+    const deadlineMs = options.deadlineMs ?? 10_000;
+    const running = [...this.#chains.entries()];
+    const finished = new Set<string>();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(running.map(([key, chain]) => chain.then(() => void finished.add(key)))),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, deadlineMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    const unfinished = running.map(([key]) => key).filter((key) => !finished.has(key));
+    const handedOver = new Set([...this.#live.keys(), ...finished]).size;
+    for (const [key, live] of this.#live) {
+      live.session.stop();
+      this.#live.delete(key);
+    }
+    if (options.closeStore !== false) await this.store.close();
+    return { handedOver, unfinished };
+  }
+
+  /**
+   * Ends conversations (DELETE with `reason`, default `UserRequest`) and deletes them from the
+   * store, waiting at most `deadlineMs`; new messages are refused meanwhile. Resolves with the
+   * conversations that did not end cleanly. This is not how a node leaves a deployment: that is
+   * {@link SessionManager.close}, which hands the conversations over.
    *
    * `scope: 'store'` (the default) ends every conversation in the store, live here or not: on a
-   * store shared by many nodes that is the whole deployment's (use it to wind everything down, or
-   * on the last node). `scope: 'live'` ends only the conversations live in this process and
-   * leaves the others to the nodes that go on. To take one node out of a rolling restart without
-   * ending anything, stop routing to it and let its in-flight turns finish: every turn is saved.
+   * store shared by many nodes that is **the whole deployment's** (to wind everything down).
+   * `scope: 'live'` ends only the conversations live in this process (with random routing, every
+   * node may hold live copies of most conversations).
    */
-  async shutdown(
+  async endAll(
     options: { deadlineMs?: number; reason?: EndReason; scope?: 'store' | 'live' } = {},
   ): Promise<{ ended: number; failed: Array<{ key: string; error: AgentforceError }> }> {
     this.#closing = true;
@@ -238,9 +283,7 @@ export class SessionManager {
           key,
           error:
             result === 'deadline'
-              ? new TimeoutError(
-                  `shutdown: conversation ${key} did not end within ${deadlineMs} ms`,
-                )
+              ? new TimeoutError(`endAll: conversation ${key} did not end within ${deadlineMs} ms`)
               : isAgentforceError(result)
                 ? result
                 : new AgentforceError(String(result)),
@@ -413,6 +456,9 @@ export class SessionManager {
     lease: Lease,
     storedSessionId: string | null,
   ): Promise<void> {
+    // Stopped meanwhile (the manager was closed past its deadline): the store keeps the last
+    // saved state; a stopped actor's snapshot would restore as a dead one.
+    if (session.actor.getSnapshot().status === 'stopped') return;
     try {
       // A session that failed ends its server session (DELETE): wait for it to close.
       if (session.state === 'ending') await session.closed.catch(() => undefined);

@@ -168,7 +168,7 @@ describe('a shutdown that runs out of time fails with TimeoutError', () => {
     expect(result.failed[0]!.error.code).toBe('timeout');
   });
 
-  it('SessionManager.shutdown', async () => {
+  it('SessionManager.endAll', async () => {
     const { api, client } = await harness();
     const manager = client.conversations({
       session: { agentId: AGENT_ID },
@@ -176,7 +176,7 @@ describe('a shutdown that runs out of time fails with TimeoutError', () => {
     });
     await manager.send('alice', 'hello');
     api.faults.next('end', { delayMs: 2_000 });
-    const result = await manager.shutdown({ deadlineMs: 100 });
+    const result = await manager.endAll({ deadlineMs: 100 });
     expect(result.ended).toBe(0);
     expect(result.failed[0]!.error).toBeInstanceOf(TimeoutError);
     expect(result.failed[0]!.error.code).toBe('timeout');

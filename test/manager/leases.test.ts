@@ -265,7 +265,7 @@ describe('SessionManager on Redis: leases', () => {
       schemaVersion: SESSION_SCHEMA_VERSION,
     });
     // and shutdown ends it like any other
-    expect(await a.manager.shutdown()).toEqual({ ended: 1, failed: [] });
+    expect(await a.manager.endAll()).toEqual({ ended: 1, failed: [] });
     expect(api.openSessionCount()).toBe(0);
   });
 });

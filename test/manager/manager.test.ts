@@ -108,13 +108,13 @@ describe('SessionManager', () => {
     ).toEqual(['ended', 'open']);
   });
 
-  it('shutdown ends every open conversation and reports the ones that failed', async () => {
+  it('endAll ends every open conversation and reports the ones that failed', async () => {
     const { api, manager } = await setup({ maxLive: 3 });
     const keys = Array.from({ length: 6 }, (_, i) => `user-${i}`);
     await Promise.all(keys.map((k) => manager.send(k, `hi from ${k}`)));
     const doomed = api.sessions()[0]!.sessionId;
     api.faults.next('end', { status: 500 }, { times: 3, sessionId: doomed }); // its DELETE fails after the retries
-    const result = await manager.shutdown({ deadlineMs: 5_000 });
+    const result = await manager.endAll({ deadlineMs: 5_000 });
     expect(result.ended).toBe(5);
     expect(result.failed).toHaveLength(1);
     expect(result.failed[0]!.error.status).toBe(500);
@@ -130,19 +130,19 @@ describe('SessionManager', () => {
     turns.forEach((t, i) => expect(t.text).toContain(`msg ${keys[i]}`));
     expect(manager.stats.live).toBeLessThanOrEqual(50);
     expect(api.requests.filter((r) => r.status >= 400)).toEqual([]);
-    const result = await manager.shutdown();
+    const result = await manager.endAll();
     expect(result).toEqual({ ended: 200, failed: [] });
     expect(api.openSessionCount()).toBe(0);
   });
 });
 
-describe('SessionManager.shutdown scope', () => {
+describe('SessionManager.endAll scope', () => {
   it("scope 'live' ends only the conversations live in this process", async () => {
     const { api, client, store, manager } = await setup();
     const other = client.conversations({ session: { agentId: AGENT_ID }, store });
     await manager.send('here', 'live on this node');
     await other.send('there', 'live on the other node');
-    const result = await manager.shutdown({ scope: 'live' });
+    const result = await manager.endAll({ scope: 'live' });
     expect(result).toEqual({ ended: 1, failed: [] });
     expect(
       api
@@ -151,7 +151,7 @@ describe('SessionManager.shutdown scope', () => {
         .sort(),
     ).toEqual(['ended', 'open']);
     expect(await store.keys()).toEqual(['there']);
-    await other.shutdown();
+    await other.endAll();
     expect(api.openSessionCount()).toBe(0);
   });
 });
