@@ -317,7 +317,7 @@ describe('telemetry with an SDK', () => {
       .named('invoke_agent')
       .find((s) => s.attributes['agentforce.sequence_id'] === turn.result.sequenceId);
     expect(parentOf(first!)).toBe(turn.span);
-    await manager.shutdown({ deadlineMs: 5_000 });
+    await manager.endAll({ deadlineMs: 5_000 });
   });
 });
 
