@@ -1,10 +1,10 @@
 /**
  * The session lifecycle as an XState v5 statechart.
  *
- * Pure: no HTTP, no Node APIs. The named actors here are placeholders that fail loudly; the client
- * supplies the real ones (over HTTP) with `sessionMachine.provide({ actors })`. Every guard,
+ * Pure: no HTTP, no Node APIs. The request actors here are placeholders that fail loudly; the
+ * client supplies the real ones (over HTTP) with `sessionMachine.provide({ actors })`. Every guard,
  * action, actor and delay is named in `setup`, so the chart can be drawn, inspected and walked by
- * `@xstate/graph`. See docs/lifecycle.md for the why of each transition.
+ * `xstate/graph`. See docs/lifecycle.md for the why of each transition.
  */
 import { and, assign, emit, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
 import type { EndReason, ResponseMessage } from '../src/api/index.js';

@@ -16,7 +16,6 @@ export const TypePropertyValueSchema = z.looseObject({
   property: z.string().optional(),
   value: z.unknown(),
 });
-export type TypePropertyValue = z.infer<typeof TypePropertyValueSchema>;
 
 export const CitedReferenceSchema = z.looseObject({
   type: z.string(),
@@ -27,7 +26,6 @@ export const CitedReferenceSchema = z.looseObject({
     .array(z.looseObject({ claim: z.string(), location: z.number().int() }))
     .optional(),
 });
-export type CitedReference = z.infer<typeof CitedReferenceSchema>;
 
 export const InformMessageSchema = z.looseObject({
   ...base,
@@ -81,13 +79,6 @@ export const FailureMessageSchema = z.looseObject({
 });
 export type FailureMessage = z.infer<typeof FailureMessageSchema>;
 
-export const EscalateTargetTypeSchema = z.enum([
-  'Salesforce:Core:Bot:Id',
-  'Salesforce:Core:Queue:Id',
-  'Salesforce:Core:Skill:Id',
-  'Salesforce:Core:Flow:Id',
-]);
-
 export const EscalateMessageSchema = z.looseObject({
   ...base,
   type: z.literal('Escalate'),
@@ -96,17 +87,6 @@ export const EscalateMessageSchema = z.looseObject({
   message: z.string().optional(),
 });
 export type EscalateMessage = z.infer<typeof EscalateMessageSchema>;
-
-/** Why the server ended a session (`SessionEndedMessage.reason`). */
-export const SessionEndedReasonSchema = z.enum([
-  'ClientRequest',
-  'TransferFailedNotConfigured',
-  'Action',
-  'Error',
-  'ERROR',
-  'InfiniteLoopDetected',
-]);
-export type SessionEndedReason = z.infer<typeof SessionEndedReasonSchema>;
 
 export const SessionEndedMessageSchema = z.looseObject({
   ...base,

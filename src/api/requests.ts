@@ -57,7 +57,6 @@ export const RequestMessageSchema = z.discriminatedUnion('type', [
   TransferSucceededMessageSchema,
 ]);
 export type RequestMessage = z.infer<typeof RequestMessageSchema>;
-export type TextMessage = z.infer<typeof TextMessageSchema>;
 
 export const SendMessageRequestSchema = z.object({
   message: RequestMessageSchema,
@@ -86,7 +85,6 @@ export const TokenRequestSchema = z.object({
   client_id: z.string().min(1),
   client_secret: z.string().min(1),
 });
-export type TokenRequest = z.infer<typeof TokenRequestSchema>;
 
 /** A BotDefinition id: 15 or 18 characters with the prefix `0Xx`. */
 export const AGENT_ID_PATTERN = /^0Xx[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$/;

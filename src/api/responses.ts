@@ -20,14 +20,12 @@ export const StartSessionResponseSchema = z.looseObject({
   _links: LinksSchema.optional(),
   messages: z.array(AnyResponseMessageSchema),
 });
-export type StartSessionResponse = z.infer<typeof StartSessionResponseSchema>;
 
 /** Body of a sync send and of an end-session reply: `{ messages, _links }`. */
 export const MessagesResponseSchema = z.looseObject({
   messages: z.array(AnyResponseMessageSchema),
   _links: LinksSchema.optional(),
 });
-export type MessagesResponse = z.infer<typeof MessagesResponseSchema>;
 
 /** The `Error` body: all six fields documented as required; real bodies add `mode` and `expected`. */
 export const ErrorBodySchema = z.looseObject({
@@ -43,7 +41,6 @@ export const ErrorBodySchema = z.looseObject({
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
 export const StatusResponseSchema = z.looseObject({ status: z.enum(['UP', 'DOWN']) });
-export type StatusResponse = z.infer<typeof StatusResponseSchema>;
 
 /** 200 of the OAuth token endpoint. */
 export const TokenResponseSchema = z.looseObject({
@@ -74,7 +71,6 @@ export const StreamEventDataSchema = z.looseObject({
   offset: z.number().optional(),
   message: AnyResponseMessageSchema,
 });
-export type StreamEventData = z.infer<typeof StreamEventDataSchema>;
 
 /** SSE `event:` names (`EventType`), plus the guessed name of a validation failure chunk. */
 export const StreamEventTypeSchema = z.enum([
@@ -91,7 +87,6 @@ export const StreamEventTypeSchema = z.enum([
   'TEXT_CHUNK',
   'VALIDATION_FAILURE_CHUNK',
 ]);
-export type StreamEventType = z.infer<typeof StreamEventTypeSchema>;
 
 /** Session-not-found, as the API words it: `error: NotFoundException`, `V6Session not found ...`. */
 export const SESSION_NOT_FOUND_ERROR = 'NotFoundException';

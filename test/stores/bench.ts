@@ -4,7 +4,7 @@
  * REDIS_URL, or starts its own redis-server like the tests).
  */
 import { Redis } from 'ioredis';
-import { RedisStore } from '../../src/stores/index.js';
+import { RedisStore } from '../../src/redis.js';
 import { dropPrefix, startRedis, uniquePrefix } from './redis-server.js';
 
 const RUNS = 5;

@@ -13,7 +13,7 @@ import {
   StoreError,
   type Lease,
   type SessionStore,
-} from '../../src/stores/index.js';
+} from '../../src/index.js';
 
 /** What the contract needs from an implementation under test. */
 export interface StoreHarness {

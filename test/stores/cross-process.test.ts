@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
-import { RedisStore } from '../../src/stores/index.js';
+import { RedisStore } from '../../src/redis.js';
 import { dropPrefix, startRedis, uniquePrefix, type TestRedis } from './redis-server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

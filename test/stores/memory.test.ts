@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../src/stores/index.js';
+import { MemoryStore } from '../../src/index.js';
 import { describeSessionStore } from './contract.js';
 
 describeSessionStore('MemoryStore', () => {

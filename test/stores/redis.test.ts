@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisStore, StoreError } from '../../src/stores/index.js';
+import { StoreError } from '../../src/index.js';
+import { RedisStore } from '../../src/redis.js';
 import { describeSessionStore } from './contract.js';
 import {
   dropPrefix,
