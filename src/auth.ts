@@ -6,6 +6,7 @@ import { TOKEN_PATH, TokenResponseSchema, joinUrl } from './api/index.js';
 import { AuthenticationError, InvalidArgumentError } from './errors.js';
 import { errorFromResponse, errorFromTransport } from './http/errors.js';
 import { isRetryable, retryDelay, sleep, type RetryOptions } from './http/retry.js';
+import { REDACTED } from './inspect.js';
 
 /** A bearer token and what the token endpoint said about it. */
 export interface AccessToken {
@@ -40,8 +41,6 @@ export type AuthOption =
   | AuthProvider
   | string
   | ((context: { forceRefresh: boolean }) => string | AccessToken | Promise<string | AccessToken>);
-
-const REDACTED = '[redacted]';
 
 /** Reads `exp` (seconds) from a JWT without verifying it; undefined when it is not a JWT. */
 export function jwtExpiry(token: string): number | undefined {

@@ -34,7 +34,7 @@ export async function processTurn(
   const request = parsed.value;
   const session = x.openSession(sessionId);
   if (!('id' in session)) return session;
-  if (session.inFlight) return x.error(423, 'ServerBusyError', 'Session Already Locked');
+  if (session.inFlight) return x.error(423);
   const sequenceId = request.message.sequenceId;
   if (
     state.options.strictSequence &&

@@ -19,7 +19,7 @@ export function endRoute(x: Exchange, sessionId: string): JsonReply {
   }
   const session = x.openSession(sessionId);
   if (!('id' in session)) return session;
-  if (session.inFlight) return x.error(423, 'ServerBusyError', 'Session Already Locked');
+  if (session.inFlight) return x.error(423);
   x.state.sessions.end(sessionId, 'client', reason.data, x.now());
   const ended = { type: 'SessionEnded', id: newApiId(), reason: 'ClientRequest', feedbackId: '' };
   return x.jsonText(200, `{"messages":[${JSON.stringify(ended)}],"_links":${session.linksJson}}`);
