@@ -126,6 +126,7 @@ const REPLY_ARRIVED = [
     target: '#session.closed',
     actions: [
       'completeTurn',
+      'endTurn',
       {
         type: 'failQueued',
         params: { error: closedError('the server ended the session') },
@@ -137,12 +138,12 @@ const REPLY_ARRIVED = [
     guard: and(['isCurrentReply', 'hasQueuedTurns']),
     target: '#session.active',
     reenter: true,
-    actions: ['completeTurn', 'dequeueTurn'],
+    actions: ['completeTurn', 'endTurn', 'dequeueTurn'],
   },
   {
     guard: 'isCurrentReply',
     target: '#session.awaitingInput',
-    actions: 'completeTurn',
+    actions: ['completeTurn', 'endTurn'],
   },
   { actions: 'dropStaleReply' },
 ] as const;
@@ -314,19 +315,40 @@ export const sessionMachine = setup({
         sessionId: context.sessionId,
       });
     }),
-    completeTurn: enqueueActions(({ context, event, enqueue }) => {
-      const out = outputOf<SendMessageOutput>(event);
-      const turn = context.inFlight;
-      if (!turn) return;
-      enqueue.assign({ inFlight: null, pendingQuestionId: questionIn(out.messages) });
-      enqueue.emit({
-        type: 'turn.completed',
-        turnId: turn.turnId,
-        sequenceId: turn.sequenceId,
-        sessionId: turn.sessionId,
-        messages: out.messages,
-      });
+    /**
+     * Sends a message at once (the queue is empty in `awaitingInput`): gives it the next
+     * `sequenceId` and puts it in flight, in one assign (each assign copies the context).
+     */
+    sendNow: assign(({ context, event }) => {
+      if (event.type !== 'SEND' || context.sessionId === null) return {};
+      const { type: _type, ...turn } = event;
+      const sequenceId = context.lastSequenceId + 1;
+      return {
+        inFlight: { ...turn, sequenceId, sessionId: context.sessionId },
+        lastSequenceId: sequenceId,
+        pendingQuestionId: null,
+        idleDeadline: null,
+      };
     }),
+    emitTurnSent: emit(({ context }) => ({
+      type: 'turn.sent' as const,
+      turnId: context.inFlight?.turnId ?? '',
+      sequenceId: context.inFlight?.sequenceId ?? -1,
+      sessionId: context.inFlight?.sessionId ?? '',
+    })),
+    /** The reply to the message in flight: `turn.completed` (then `endTurn`). */
+    completeTurn: emit(({ context, event }) => ({
+      type: 'turn.completed' as const,
+      turnId: context.inFlight?.turnId ?? '',
+      sequenceId: context.inFlight?.sequenceId ?? -1,
+      sessionId: context.inFlight?.sessionId ?? '',
+      messages: outputOf<SendMessageOutput>(event).messages,
+    })),
+    /** The message in flight is answered: no longer in flight; a question in the reply is pending. */
+    endTurn: assign(({ event }) => ({
+      inFlight: null,
+      pendingQuestionId: questionIn(outputOf<SendMessageOutput>(event).messages),
+    })),
     emitStreamEvent: emit(({ context, event }) => ({
       type: 'turn.stream' as const,
       turnId: context.inFlight?.turnId ?? '',
@@ -701,7 +723,7 @@ export const sessionMachine = setup({
       ],
       exit: 'stopIdleTimer',
       on: {
-        SEND: { target: 'active', actions: ['enqueueTurn', 'dequeueTurn'] },
+        SEND: { target: 'active', actions: ['sendNow', 'emitTurnSent'] },
         IDLE_TIMEOUT: {
           target: 'expired',
           actions: [{ type: 'emitExpired', params: { cause: 'idle' } }, 'clearIdleDeadline'],
