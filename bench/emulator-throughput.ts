@@ -92,7 +92,7 @@ function sampleReply(base: string): string {
 
 async function serveEmulator(): Promise<void> {
   const { startFakeAgentApi } = await import('../src/fake-server/index.js');
-  const api = await startFakeAgentApi({ streamChunkDelayMs: 0, latencyMs: 0 });
+  const api = await startFakeAgentApi({ anyAgentId: true, streamChunkDelayMs: 0, latencyMs: 0 });
   process.stdout.write(`READY ${api.url}\n`);
   process.once('SIGTERM', () => void api.close().then(() => process.exit(0)));
 }

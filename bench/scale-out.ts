@@ -84,6 +84,7 @@ interface PersistedFigure {
 
 async function memoryAndSize(redisUrl: string) {
   const api = await startFakeAgentApi({
+    anyAgentId: true,
     clientId: FIXTURE_CLIENT_ID,
     clientSecret: FIXTURE_CLIENT_SECRET,
     strictSequence: true,

@@ -4,16 +4,18 @@
  * session expiry recovered without losing the message, and the end.
  */
 import { AgentforceClient, clientCredentials, type Turn } from '../src/index.js';
-import { startFakeAgentApi } from '../src/fake-server/index.js';
+import { EMULATOR_SERVICE_AGENT_ID, startFakeAgentApi } from '../src/fake-server/index.js';
 
-const AGENT_ID = '0XxDEMO000000001AA';
+/** The emulator's default Service agent. */
+const AGENT_ID = EMULATOR_SERVICE_AGENT_ID;
 
 function show(who: string, turn: Turn): void {
   for (const m of turn.messages) {
     const text = typeof m['message'] === 'string' ? m['message'] : '';
     console.log(`  ${who} [${m.type}] ${text}`);
     const result = m['result'];
-    if (Array.isArray(result) && result.length > 0) console.log(`      action result: ${JSON.stringify(result[0])}`);
+    if (Array.isArray(result) && result.length > 0)
+      console.log(`      action result: ${JSON.stringify(result[0])}`);
   }
 }
 
@@ -26,7 +28,9 @@ async function main(): Promise<void> {
   try {
     const session = client.session({ agentId: AGENT_ID });
     session.on('state', (e) => console.log(`· state → ${e.state}`));
-    session.on('session.expired', (e) => console.log(`! session ${e.sessionId} expired on the server`));
+    session.on('session.expired', (e) =>
+      console.log(`! session ${e.sessionId} expired on the server`),
+    );
     session.on('session.restarted', (e) =>
       console.log(`! new session ${e.sessionId} started; the message is sent again`),
     );

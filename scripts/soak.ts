@@ -31,6 +31,7 @@ async function startEmulator(options: SoakOptions): Promise<SoakEmulator> {
   if (options.inProcess) {
     return inProcessEmulator(
       await startFakeAgentApi({
+        anyAgentId: true,
         sessionTtlMs: options.sessionTtlMs,
         tokenTtlMs: options.tokenTtlMs,
         streamChunkDelayMs: options.streamChunkDelayMs,

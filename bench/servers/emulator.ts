@@ -24,6 +24,7 @@ function reply(turn: AgentTurn): AgentReply | Promise<AgentReply> {
 }
 
 const api = await startFakeAgentApi({
+  anyAgentId: true,
   port: 0,
   latencyMs: 0,
   streamChunkDelayMs: 0,

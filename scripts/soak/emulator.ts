@@ -107,6 +107,7 @@ export async function spawnEmulator(settings: EmulatorSettings): Promise<SoakEmu
       'fake-server',
       '--port',
       '0',
+      '--any-agent-id',
       '--session-ttl',
       String(settings.sessionTtlMs),
       '--token-ttl',

@@ -5,6 +5,14 @@ export const AGENT_API_PREFIX = '/einstein/ai-agent/v1';
 /** Path of the OAuth token endpoint on the My Domain host. */
 export const TOKEN_PATH = '/services/oauth2/token';
 
+/** The REST API version of the SOQL query that resolves an agent by its API name. */
+export const REST_API_VERSION = '62.0';
+
+/** Path of the REST API's SOQL query endpoint on the My Domain host. */
+export function queryPath(version = REST_API_VERSION): string {
+  return `/services/data/v${version}/query`;
+}
+
 const enc = encodeURIComponent;
 
 export const apiPaths = {

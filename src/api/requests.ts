@@ -1,48 +1,51 @@
 import { z } from 'zod';
-import { VariablesSchema } from './variables.js';
+import { WireVariablesSchema } from './variables.js';
 
-/** Request bodies of the Agent API, as the client sends them and the emulator checks them. */
+/**
+ * Request bodies of the Agent API, as the client sends them and the emulator checks them. Objects
+ * are strict, as the real API is: a field it does not know gets 400 `Unrecognized field "…"`.
+ */
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export const StartSessionRequestSchema = z.object({
+export const StartSessionRequestSchema = z.strictObject({
   externalSessionKey: z.string().regex(uuid, 'externalSessionKey must be a UUID'),
-  instanceConfig: z.object({ endpoint: z.url({ protocol: /^https?$/ }) }),
+  instanceConfig: z.strictObject({ endpoint: z.url({ protocol: /^https?$/ }) }),
   tz: z.string().nullable().optional(),
-  variables: VariablesSchema.optional(),
+  variables: WireVariablesSchema.optional(),
   featureSupport: z.enum(['Sync', 'Streaming']).optional(),
-  streamingCapabilities: z.object({ chunkTypes: z.array(z.literal('Text')) }).optional(),
+  streamingCapabilities: z.strictObject({ chunkTypes: z.array(z.literal('Text')) }).optional(),
   bypassUser: z.boolean().optional(),
 });
 export type StartSessionRequest = z.infer<typeof StartSessionRequestSchema>;
 
 const sequenceId = z.number().int().nonnegative();
 
-export const TextMessageSchema = z.object({
+export const TextMessageSchema = z.strictObject({
   type: z.literal('Text'),
   sequenceId,
   text: z.string(),
   inReplyToMessageId: z.string().optional(),
 });
-export const ReplyMessageSchema = z.object({
+export const ReplyMessageSchema = z.strictObject({
   type: z.literal('Reply'),
   sequenceId,
   inReplyToMessageId: z.string().optional(),
   reply: z.array(z.unknown()),
 });
-export const CancelMessageSchema = z.object({
+export const CancelMessageSchema = z.strictObject({
   type: z.literal('Cancel'),
   sequenceId,
   inReplyToMessageId: z.string().optional(),
 });
-export const TransferFailedMessageSchema = z.object({
+export const TransferFailedMessageSchema = z.strictObject({
   type: z.literal('TransferFailed'),
   sequenceId,
   inReplyToMessageId: z.string().optional(),
   reason: z.enum(['NoAgentAvailable', 'Error']),
   description: z.string().optional(),
 });
-export const TransferSucceededMessageSchema = z.object({
+export const TransferSucceededMessageSchema = z.strictObject({
   type: z.literal('TransferSucceeded'),
   sequenceId,
   inReplyToMessageId: z.string().optional(),
@@ -58,9 +61,9 @@ export const RequestMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type RequestMessage = z.infer<typeof RequestMessageSchema>;
 
-export const SendMessageRequestSchema = z.object({
+export const SendMessageRequestSchema = z.strictObject({
   message: RequestMessageSchema,
-  variables: VariablesSchema.optional(),
+  variables: WireVariablesSchema.optional(),
 });
 export type SendMessageRequest = z.infer<typeof SendMessageRequestSchema>;
 
@@ -68,7 +71,7 @@ export type SendMessageRequest = z.infer<typeof SendMessageRequestSchema>;
 export const EndReasonSchema = z.enum(['UserRequest', 'Transfer', 'Expiration', 'Error', 'Other']);
 export type EndReason = z.infer<typeof EndReasonSchema>;
 
-export const FeedbackRequestSchema = z.object({
+export const FeedbackRequestSchema = z.strictObject({
   feedbackId: z.string().min(1),
   feedback: z.enum(['GOOD', 'BAD']),
   text: z.string().optional(),

@@ -71,3 +71,25 @@ export const VariableSchema = z
 export type Variable = z.infer<typeof VariableSchema>;
 
 export const VariablesSchema = z.array(VariableSchema).nullable();
+
+/**
+ * A variable as the Agent API accepts it on the wire, which is more lenient than what this
+ * library sends ({@link VariableSchema}): `value` may be missing, and a Boolean may come as a
+ * string (`"True"`), which the API accepts but then compares as text.
+ */
+export const WireVariableSchema = z
+  .strictObject({
+    name: z.string().min(1, 'variable name must not be empty'),
+    type: VariableTypeSchema,
+    value: z.unknown().optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.type === 'Boolean' && typeof v.value === 'string') return;
+    const checked = VariableSchema.safeParse({ ...v, value: v.value ?? null });
+    if (!checked.success) for (const issue of checked.error.issues) ctx.addIssue({ ...issue });
+  })
+  // A missing value reads as null (no value), which is how the emulator keeps it.
+  .transform((v): Variable => ({ name: v.name, type: v.type, value: v.value ?? null }));
+
+/** The `variables` of a request body as the Agent API accepts it (see {@link WireVariableSchema}). */
+export const WireVariablesSchema = z.array(WireVariableSchema).nullable();

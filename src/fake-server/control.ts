@@ -12,6 +12,7 @@ import type { EmulatorState } from './state.js';
  * | Method + path | Body | Does |
  * |---|---|---|
  * | `GET /__emulator/info` | | `{url, apiUrl, now}` |
+ * | `GET /__emulator/agents` | | `{agents}`: `id`, `developerName`, `label`, `type`, `active`, `connected` |
  * | `POST /__emulator/faults` | `{route, fault, times?, sessionId?}` | queue a fault |
  * | `POST /__emulator/faults/random` | `{seed, rates, routes?, retryAfter?, delayMs?, afterEvents?}` | random faults |
  * | `GET /__emulator/faults` | | `{pending, injected, random}` |
@@ -100,6 +101,11 @@ async function dispatch(state: EmulatorState, req: IncomingMessage, rest: string
       return {
         status: 200,
         value: { url: state.url, apiUrl: `${state.url}/einstein/ai-agent/v1`, now: state.now() },
+      };
+    case 'GET agents':
+      return {
+        status: 200,
+        value: { agents: state.agents.list().map((a) => ({ connected: true, ...a })) },
       };
     case 'POST faults': {
       const body = await jsonBody(req, max);

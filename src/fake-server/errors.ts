@@ -16,7 +16,7 @@ export const DEFAULT_ERRORS: Readonly<
   Record<number, { readonly error: string; readonly message: string }>
 > = {
   400: { error: 'BadRequestError', message: 'Bad Request' },
-  401: { error: 'UnauthorizedError', message: 'Access bearer token is missing or invalid' },
+  401: { error: 'UnauthorizedException', message: 'Access bearer token is missing or invalid' },
   403: { error: 'ForbiddenError', message: 'User forbidden from accessing the resource' },
   404: { error: 'NotFoundError', message: 'Resource not found' },
   405: { error: 'MethodNotAllowedError', message: 'Method not allowed' },
@@ -82,8 +82,16 @@ export function errorBody(status: number, input: ErrorBodyInput): ErrorBody {
     error: input.error ?? known?.error ?? fallback.error,
     message: input.message ?? known?.message ?? fallback.message,
     timestamp: input.now,
-    expected: status < 500,
+    expected: expectedFlag(status),
   };
+}
+
+/**
+ * The `expected` flag of real error bodies, which does not follow the status class: a captured
+ * 401 says false, a 404 true, a 500 false.
+ */
+export function expectedFlag(status: number): boolean {
+  return status !== 401 && status < 500;
 }
 
 /** The 404 body of an unknown, ended or expired session (`NotFoundException`). */

@@ -151,11 +151,16 @@ export class Exchange {
     );
   }
 
-  /** 401 unless the request carries a valid token (when the emulator requires auth). */
+  /**
+   * 401 unless the request carries a valid token (when the emulator requires auth). A valid token
+   * that is not a JWT gets what the Agent API answers it: 404 with an empty body.
+   */
   authorize(): JsonReply | undefined {
     if (!this.state.options.requireAuth) return undefined;
     const check = this.state.tokens.check(this.req.headers.authorization, this.now());
-    return check === 'ok' ? undefined : this.error(401);
+    if (check === 'ok') return undefined;
+    if (check === 'opaque') return { kind: 'json', status: 404, body: '' };
+    return this.error(401);
   }
 
   /**
@@ -181,7 +186,10 @@ export class Exchange {
   validate<T>(schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; reply: JsonReply } {
     const result = schema.safeParse(this.body);
     if (result.success) return { ok: true, value: result.data };
-    return { ok: false, reply: this.badRequest(describeIssues(result.error)) };
+    const unknown = unrecognizedField(result.error);
+    const message =
+      unknown !== undefined ? unrecognizedFieldMessage(unknown) : describeIssues(result.error);
+    return { ok: false, reply: this.badRequest(message) };
   }
 
   /** The open session `id` (touched), or the 404 reply. */
@@ -222,6 +230,28 @@ export class Exchange {
     this.releaseLock();
     this.req.socket.destroy();
   }
+}
+
+/** The 400 message of a body field the API does not know, as its JSON reader words it. */
+export function unrecognizedFieldMessage(field: string): string {
+  return `Unrecognized field "${field}"`;
+}
+
+/** The first field a strict schema did not know, if that is what it rejected. */
+function unrecognizedField(error: z.ZodError): string | undefined {
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) return issue.keys[0];
+    // A field unknown inside one branch of a union (e.g. the message types) is reported there.
+    if (issue.code === 'invalid_union') {
+      for (const branch of issue.errors) {
+        for (const inner of branch) {
+          if (inner.code === 'unrecognized_keys' && inner.keys[0] !== undefined)
+            return inner.keys[0];
+        }
+      }
+    }
+  }
+  return undefined;
 }
 
 /** A message naming the fields a schema rejected: `message.sequenceId: expected number, ...`. */

@@ -5,7 +5,7 @@
 
 /** The routes a fault can target; `'*'` means any route the fault applies to. */
 export type FaultRoute =
-  'token' | 'start' | 'send' | 'stream' | 'end' | 'feedback' | 'status' | '*';
+  'token' | 'start' | 'send' | 'stream' | 'end' | 'feedback' | 'status' | 'query' | '*';
 
 /** The concrete routes (every {@link FaultRoute} but `'*'`). */
 export type EmulatorRoute = Exclude<FaultRoute, '*'>;
@@ -19,6 +19,7 @@ export const EMULATOR_ROUTES: readonly EmulatorRoute[] = [
   'end',
   'feedback',
   'status',
+  'query',
 ];
 
 /**

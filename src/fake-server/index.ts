@@ -4,6 +4,15 @@
  * injection and a control API. See docs/emulator.md.
  */
 export { startFakeAgentApi, type FakeAgentApi } from './server.js';
+export {
+  AGENT_TYPE_NAMES,
+  DEFAULT_EMULATOR_AGENTS,
+  EMULATOR_EMPLOYEE_AGENT_ID,
+  EMULATOR_INACTIVE_AGENT_ID,
+  EMULATOR_SERVICE_AGENT_ID,
+  EMULATOR_UNATTACHED_AGENT_ID,
+  type EmulatorAgent,
+} from './agent-registry.js';
 export { DEFAULTS, type FakeAgentApiOptions } from './options.js';
 export { createEmulatorClock, systemClock, type Clock, type EmulatorClock } from './clock.js';
 export {

@@ -1,5 +1,10 @@
 import type { AgentReplyFunction, AgentScript } from './agents/types.js';
 import type { Clock } from './clock.js';
+import {
+  DEFAULT_EMULATOR_AGENTS,
+  checkEmulatorAgent,
+  type EmulatorAgent,
+} from './agent-registry.js';
 
 /** Options of `startFakeAgentApi`, their defaults and their validation. */
 
@@ -38,6 +43,32 @@ export interface FakeAgentApiOptions {
   requestTimeoutMs?: number | undefined;
   /** The most requests kept in `api.requests` (oldest dropped first); default 10 000. */
   maxRecordedRequests?: number | undefined;
+  /** Agents of the emulated org, added to the default ones (`GET /__emulator/agents` lists them). */
+  agents?: readonly EmulatorAgent[] | undefined;
+  /**
+   * Treat a well-formed agent id that no agent has as an active Service agent, instead of the real
+   * 500 `HttpServerErrorException`; default false.
+   */
+  anyAgentId?: boolean | undefined;
+  /**
+   * The org's My Domain URL: `instanceConfig.endpoint` must be it (else 500
+   * `EngineConfigLookupException`); default the emulator's own `url`.
+   */
+  myDomainUrl?: string | undefined;
+  /**
+   * `jwt` (default), or `opaque`: tokens as a connected app with the JWT toggle off issues them;
+   * every Agent API call made with one answers 404 with an empty body.
+   */
+  tokenFormat?: 'jwt' | 'opaque' | undefined;
+  /** The scopes granted to tokens, space-separated; default `sfap_api chatbot_api api`. */
+  scope?: string | undefined;
+  /** Real milliseconds a turn may take before it ends with the real 500; default 120 000. */
+  turnBudgetMs?: number | undefined;
+  /**
+   * How streamed replies are sent: `chunked` (progress, text chunks, the message, end of turn; the
+   * default) or `inform-only` (the messages and end of turn, as short real replies come).
+   */
+  streamShape?: 'chunked' | 'inform-only' | undefined;
 }
 
 /** Options after defaults. @internal */
@@ -57,6 +88,13 @@ export interface ResolvedOptions {
   readonly clock: Clock | undefined;
   readonly requestTimeoutMs: number;
   readonly maxRecordedRequests: number;
+  readonly agents: readonly EmulatorAgent[];
+  readonly anyAgentId: boolean;
+  readonly myDomainUrl: string | undefined;
+  readonly tokenFormat: 'jwt' | 'opaque';
+  readonly scope: string;
+  readonly turnBudgetMs: number;
+  readonly streamShape: 'chunked' | 'inform-only';
 }
 
 /** Default option values. */
@@ -72,6 +110,11 @@ export const DEFAULTS = {
   maxBodyBytes: 1024 * 1024,
   requestTimeoutMs: 30_000,
   maxRecordedRequests: 10_000,
+  anyAgentId: false,
+  tokenFormat: 'jwt',
+  scope: 'sfap_api chatbot_api api',
+  turnBudgetMs: 120_000,
+  streamShape: 'chunked',
 } as const;
 
 const KNOWN = new Set<string>([
@@ -90,6 +133,13 @@ const KNOWN = new Set<string>([
   'clock',
   'requestTimeoutMs',
   'maxRecordedRequests',
+  'agents',
+  'anyAgentId',
+  'myDomainUrl',
+  'tokenFormat',
+  'scope',
+  'turnBudgetMs',
+  'streamShape',
 ]);
 
 function bad(name: string, what: string, got: unknown): never {
@@ -121,6 +171,18 @@ function bool(o: Record<string, unknown>, name: string, def: boolean): boolean {
   if (v === undefined) return def;
   if (typeof v !== 'boolean') bad(name, 'a boolean', v);
   return v;
+}
+
+function oneOf<T extends string>(
+  o: Record<string, unknown>,
+  name: string,
+  values: readonly T[],
+  def: T,
+): T {
+  const v = o[name];
+  if (v === undefined) return def;
+  if (!values.includes(v as T)) bad(name, `one of ${values.map((x) => `'${x}'`).join(', ')}`, v);
+  return v as T;
 }
 
 function str(o: Record<string, unknown>, name: string): string | undefined {
@@ -164,7 +226,26 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   ) {
     bad('clock', 'an object with a now() method', clock);
   }
+  const agentsOption = o.agents;
+  if (agentsOption !== undefined && !Array.isArray(agentsOption))
+    bad('agents', 'an array of agents', agentsOption);
+  const agents = [
+    ...DEFAULT_EMULATOR_AGENTS,
+    ...((agentsOption as unknown[] | undefined) ?? []).map((a, i) =>
+      checkEmulatorAgent(a, `option "agents[${i}]"`),
+    ),
+  ];
+  const myDomainUrl = str(o, 'myDomainUrl');
+  if (myDomainUrl !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(myDomainUrl))
+    bad('myDomainUrl', 'an http(s) origin such as https://example.my.salesforce.com', myDomainUrl);
   return {
+    agents,
+    anyAgentId: bool(o, 'anyAgentId', DEFAULTS.anyAgentId),
+    myDomainUrl: myDomainUrl?.replace(/\/$/, ''),
+    tokenFormat: oneOf(o, 'tokenFormat', ['jwt', 'opaque'], DEFAULTS.tokenFormat),
+    scope: str(o, 'scope') ?? DEFAULTS.scope,
+    turnBudgetMs: num(o, 'turnBudgetMs', DEFAULTS.turnBudgetMs, { min: 1 }),
+    streamShape: oneOf(o, 'streamShape', ['chunked', 'inform-only'], DEFAULTS.streamShape),
     port: num(o, 'port', DEFAULTS.port, { integer: true, max: 65535 }),
     host: str(o, 'host') ?? DEFAULTS.host,
     sessionTtlMs: num(o, 'sessionTtlMs', DEFAULTS.sessionTtlMs, { min: 1 }),

@@ -10,6 +10,7 @@ import { CONTROL_PREFIX, matchRoute } from './router.js';
 import { endRoute } from './routes/end.js';
 import { feedbackRoute } from './routes/feedback.js';
 import { sendRoute, streamRoute } from './routes/messages.js';
+import { queryRoute } from './routes/query.js';
 import { startRoute } from './routes/start.js';
 import { statusRoute } from './routes/status.js';
 import { tokenRoute } from './routes/token.js';
@@ -75,6 +76,8 @@ async function route(x: Exchange, query: Readonly<Record<string, string>>): Prom
       return feedbackRoute(x, m.sessionId!);
     case 'status':
       return statusRoute(x);
+    case 'query':
+      return queryRoute(x, query);
     default:
       if (m.allow !== undefined) {
         return x.error(405, 'MethodNotAllowedError', `Method ${x.req.method ?? ''} not allowed`, {

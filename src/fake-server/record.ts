@@ -2,7 +2,7 @@
 
 /** The route a request was matched to. */
 export type RecordedRoute =
-  'token' | 'start' | 'send' | 'stream' | 'end' | 'feedback' | 'status' | 'unknown';
+  'token' | 'start' | 'send' | 'stream' | 'end' | 'feedback' | 'status' | 'query' | 'unknown';
 
 /** How a recorded request ended. */
 export type RequestOutcome =

@@ -39,6 +39,8 @@ function pick(method: string, want: string, match: RouteMatch): RouteMatch {
 /** Matches `method` and `pathname` (without query string). */
 export function matchRoute(method: string, pathname: string): RouteMatch {
   if (pathname === TOKEN_PATH) return pick(method, 'POST', { route: 'token', api: false });
+  if (/^\/services\/data\/v\d+\.\d+\/query\/?$/.test(pathname))
+    return pick(method, 'GET', { route: 'query', api: false });
   if (!pathname.startsWith(AGENT_API_PREFIX + '/')) return UNKNOWN_OTHER;
   const rest = pathname.slice(AGENT_API_PREFIX.length + 1);
   const parts = rest.split('/');

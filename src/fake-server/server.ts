@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AGENT_API_PREFIX } from '../api/index.js';
+import type { EmulatorAgent } from './agent-registry.js';
 import type { EmulatorClock } from './clock.js';
 import { createControlHandler } from './control.js';
 import type { FaultInjector } from './faults.js';
@@ -33,6 +34,8 @@ export interface FakeAgentApi {
   readonly faults: FaultInjector;
   /** Every request received (bounded by `maxRecordedRequests`), oldest first; secrets redacted. A copy. */
   readonly requests: readonly RecordedRequest[];
+  /** The agents of the emulated org (the default ones and those given in the options). */
+  agents(): EmulatorAgent[];
   /** Every session the emulator knows, with status (idle ones are expired first). */
   sessions(): SessionInfo[];
   /** Number of open sessions. */
@@ -114,6 +117,7 @@ export async function startFakeAgentApi(options: FakeAgentApiOptions = {}): Prom
     get requests() {
       return state.record.requests();
     },
+    agents: () => state.agents.list(),
     sessions: () => state.sessions.list(state.now()),
     openSessionCount: () => state.sessions.openCount(state.now()),
     get stats() {

@@ -18,6 +18,7 @@ import type {
 } from './faults.js';
 import { newApiId } from './ids.js';
 import type { PlannedEvent, StreamReply } from './reply.js';
+import { turnBudgetMessage } from './turn.js';
 
 /** SSE event name of each message type; other types go out as `UNKNOWN`. */
 export const EVENT_NAMES: Readonly<Record<string, string>> = {
@@ -60,12 +61,26 @@ function textChunk(message: string, offset: number): PlannedEvent {
   };
 }
 
-/** Plans the events of a reply, with a validation-failure fault applied when given. */
+/**
+ * Plans the events of a reply, with a validation-failure fault applied when given. Shape
+ * `inform-only` sends just the messages and `END_OF_TURN` (no progress event, no chunks), as short
+ * real replies come.
+ */
 export function planStream(
   messages: readonly ResponseMessage[],
   validation?: ValidationFailureFault,
+  shape: 'chunked' | 'inform-only' = 'chunked',
 ): PlannedEvent[] {
   const events: PlannedEvent[] = [];
+  if (shape === 'inform-only' && validation === undefined) {
+    for (const m of messages) events.push({ event: eventNameOf(m.type), offset: 0, message: m });
+    events.push({
+      event: 'END_OF_TURN',
+      offset: 0,
+      message: { type: 'EndOfTurn', id: newApiId() },
+    });
+    return events;
+  }
   const progress = messages.filter((m) => m.type === 'ProgressIndicator');
   if (progress.length === 0) {
     events.push({
@@ -174,7 +189,22 @@ export async function runStream(x: Exchange, reply: StreamReply): Promise<void> 
       }
       if ('stall' in fault) {
         x.entry.outcome = 'stalled';
+        // The server gives a turn its budget, then ends it with a 500 as an ERROR event.
+        const timer = setTimeout(() => {
+          if (x.closed) return;
+          const budget = state.options.turnBudgetMs;
+          const body = errorBody(500, {
+            pathname: x.pathname,
+            requestId: x.requestId,
+            now: x.now(),
+            error: 'HttpServerErrorException',
+            message: turnBudgetMessage(budget),
+          });
+          res.write(sseFrame('ERROR', originEventId, JSON.stringify(body)));
+          finish(x);
+        }, state.options.turnBudgetMs);
         await x.untilClosed();
+        clearTimeout(timer);
         return;
       }
       // Let what was written reach the socket first: the client sees the events, then a reset.

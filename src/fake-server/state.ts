@@ -1,3 +1,4 @@
+import { AgentRegistry } from './agent-registry.js';
 import { defaultAgent } from './agents/default-agent.js';
 import type { AgentScript } from './agents/types.js';
 import { createEmulatorClock, type EmulatorClock } from './clock.js';
@@ -15,6 +16,8 @@ export class EmulatorState {
   readonly faults = new FaultInjector();
   readonly record: TrafficRecord;
   readonly agent: Required<AgentScript>;
+  /** The agents of the emulated org. */
+  readonly agents: AgentRegistry;
   /** `http://host:port`, set once the server listens. */
   url = '';
   /** Set when `close()` starts: streams stop, new requests are refused. */
@@ -23,13 +26,24 @@ export class EmulatorState {
   constructor(readonly options: ResolvedOptions) {
     this.clock = createEmulatorClock(options.clock);
     this.sessions = new SessionStore(options.sessionTtlMs);
-    this.tokens = new TokenIssuer(options.tokenTtlMs, () => this.url);
+    this.tokens = new TokenIssuer(
+      options.tokenTtlMs,
+      () => this.url,
+      options.tokenFormat,
+      options.scope,
+    );
+    this.agents = new AgentRegistry(options.agents, options.anyAgentId);
     this.record = new TrafficRecord(options.maxRecordedRequests);
     const script = options.agent ?? defaultAgent;
     this.agent = {
       reply: script.reply,
       greeting: script.greeting ?? defaultAgent.greeting!,
     };
+  }
+
+  /** The org's My Domain URL, which `instanceConfig.endpoint` must name. */
+  get myDomainUrl(): string {
+    return this.options.myDomainUrl ?? this.url;
   }
 
   /** Emulator time, epoch ms. */

@@ -30,8 +30,11 @@ export interface TokenClaims {
   readonly jti: string;
 }
 
-/** The result of checking an `Authorization` header. */
-export type TokenCheck = 'ok' | 'missing' | 'invalid' | 'expired';
+/**
+ * The result of checking an `Authorization` header: `opaque` is a valid token that is not a JWT
+ * (the Agent API answers it with a 404 and an empty body).
+ */
+export type TokenCheck = 'ok' | 'opaque' | 'missing' | 'invalid' | 'expired';
 
 function b64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -54,15 +57,20 @@ export function decodeTokenClaims(token: string): Record<string, unknown> | unde
 /** Issues and checks the emulator's access tokens. */
 export class TokenIssuer {
   readonly #expiries = new Map<string, number>();
+  readonly #opaque = new Set<string>();
   #issuedSincePrune = 0;
 
   /**
    * @param ttlMs - token lifetime on the emulator clock.
    * @param baseUrl - the emulator's URL (`iss`, `instance_url`, `api_instance_url`, `id`).
+   * @param format - `jwt`, or `opaque` (a connected app with the JWT toggle off).
+   * @param scope - the scopes granted, space-separated.
    */
   constructor(
     private readonly ttlMs: number,
     private readonly baseUrl: () => string,
+    private readonly format: 'jwt' | 'opaque' = 'jwt',
+    private readonly scope: string = GRANTED_SCOPE,
   ) {}
 
   /** Issues a token for `clientId` at time `now` and returns the token endpoint's 200 body. */
@@ -76,20 +84,25 @@ export class TokenIssuer {
       aud: 'api',
       sfdc_app_id: APP_ID,
       client_id: clientId,
-      scope: GRANTED_SCOPE,
+      scope: this.scope,
       iat,
       exp: Math.floor(expMs / 1000),
       jti: nanoid(),
     };
     const header = { alg: 'RS256', typ: 'JWT', kid: 'emulator' };
-    const token = `${b64url(header)}.${b64url(claims)}.${randomBytes(32).toString('base64url')}`;
+    const opaque = this.format === 'opaque';
+    // An opaque token looks like a Salesforce session id: `<org id>!<random>`.
+    const token = opaque
+      ? `${ORG_ID.slice(0, 15)}!${randomBytes(48).toString('base64url')}`
+      : `${b64url(header)}.${b64url(claims)}.${randomBytes(32).toString('base64url')}`;
     this.#expiries.set(token, expMs);
+    if (opaque) this.#opaque.add(token);
     if (++this.#issuedSincePrune >= 1000) this.#prune(now);
     return {
       access_token: token,
       signature: randomBytes(32).toString('base64'),
-      token_format: 'jwt',
-      scope: GRANTED_SCOPE,
+      ...(!opaque && { token_format: 'jwt' }),
+      scope: this.scope,
       instance_url: base,
       id: `${base}/id/${ORG_ID}/${USER_ID}`,
       token_type: 'Bearer',
@@ -105,18 +118,25 @@ export class TokenIssuer {
     if (!match?.[1]) return 'invalid';
     const exp = this.#expiries.get(match[1]);
     if (exp === undefined) return 'invalid';
-    return now < exp ? 'ok' : 'expired';
+    if (now >= exp) return 'expired';
+    return this.#opaque.has(match[1]) ? 'opaque' : 'ok';
   }
 
   /** Forgets every issued token (they all become invalid). */
   revokeAll(): void {
     this.#expiries.clear();
+    this.#opaque.clear();
   }
 
   #prune(now: number): void {
     this.#issuedSincePrune = 0;
     // Keep expired tokens for a while so that they answer "expired" rather than "invalid".
     const horizon = now - 24 * 60 * 60 * 1000;
-    for (const [token, exp] of this.#expiries) if (exp < horizon) this.#expiries.delete(token);
+    for (const [token, exp] of this.#expiries) {
+      if (exp < horizon) {
+        this.#expiries.delete(token);
+        this.#opaque.delete(token);
+      }
+    }
   }
 }

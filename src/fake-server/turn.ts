@@ -18,6 +18,26 @@ function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The 500 message of a turn that ran past the server's budget. */
+export function turnBudgetMessage(budgetMs: number): string {
+  return `The request did not complete within ${budgetMs / 1000} s`;
+}
+
+const OVER_BUDGET = Symbol('over budget');
+
+/** `work`, or {@link OVER_BUDGET} when it takes longer than `ms` real milliseconds. */
+async function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | typeof OVER_BUDGET> {
+  let timer: NodeJS.Timeout | undefined;
+  const over = new Promise<typeof OVER_BUDGET>((resolve) => {
+    timer = setTimeout(() => resolve(OVER_BUDGET), ms);
+  });
+  try {
+    return await Promise.race([work, over]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Runs the checks of a send (auth, body, session, lock, sequence), then the agent, and records
  * the turn. The session stays locked (held by the exchange) until the reply is sent. Returns the
@@ -73,7 +93,12 @@ export async function processTurn(
   let messages: ResponseMessage[];
   try {
     const planId = newApiId();
-    messages = completeReply(await state.agent.reply(turn), planId);
+    const budget = state.options.turnBudgetMs;
+    const reply = await withinBudget(Promise.resolve(state.agent.reply(turn)), budget);
+    if (reply === OVER_BUDGET) {
+      return x.error(500, 'HttpServerErrorException', turnBudgetMessage(budget));
+    }
+    messages = completeReply(reply, planId);
   } catch (err) {
     return x.error(500, 'HttpServerErrorException', `The agent failed: ${errorText(err)}`);
   }

@@ -104,7 +104,7 @@ describe('bad CLI flags change nothing', () => {
   let home: ReturnType<typeof tempDir>;
   beforeAll(async () => {
     ensureBuilt();
-    api = await startFakeAgentApi({ streamChunkDelayMs: 0 });
+    api = await startFakeAgentApi({ anyAgentId: true, streamChunkDelayMs: 0 });
     home = tempDir('afs-bad-input-');
   }, 180_000);
   afterAll(async () => {

@@ -458,7 +458,7 @@ export const CASES: Case[] = [
 
 /** Starts the emulator the library cases run against, and the harness over it. */
 export async function startHarness(): Promise<{ harness: Harness; close: () => Promise<void> }> {
-  const api = await startFakeAgentApi({ ...CREDENTIALS, streamChunkDelayMs: 0 });
+  const api = await startFakeAgentApi({ anyAgentId: true, ...CREDENTIALS, streamChunkDelayMs: 0 });
   const clients: AgentforceClient[] = [];
   const client = (options: Partial<ClientOptions> = {}) => {
     const c = new AgentforceClient({

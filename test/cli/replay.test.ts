@@ -34,7 +34,7 @@ afterEach(async () => {
 afterAll(() => home.cleanup());
 
 async function emulator(options: Parameters<typeof startFakeAgentApi>[0] = {}) {
-  const api = await startFakeAgentApi({ port: 0, ...options });
+  const api = await startFakeAgentApi({ anyAgentId: true, port: 0, ...options });
   opened.push(api);
   return api;
 }

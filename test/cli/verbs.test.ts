@@ -19,7 +19,12 @@ beforeAll(() => ensureBuilt(), 180_000);
 
 beforeEach(async () => {
   home = tempDir();
-  api = await startFakeAgentApi({ port: 0, clientId: CLIENT_ID, clientSecret: SECRET });
+  api = await startFakeAgentApi({
+    anyAgentId: true,
+    port: 0,
+    clientId: CLIENT_ID,
+    clientSecret: SECRET,
+  });
   // Credentials from the environment; where to talk to from a flag (start) or the store (the rest).
   env = cleanEnv(home.dir, { SF_CLIENT_ID: CLIENT_ID, SF_CLIENT_SECRET: SECRET });
 });

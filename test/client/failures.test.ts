@@ -161,7 +161,11 @@ describe('failures, retries and typed errors', () => {
   });
 
   it('wrong credentials: start fails with AuthenticationError (the OAuth error), the secret nowhere in it', async () => {
-    const api = await startFakeAgentApi({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+    const api = await startFakeAgentApi({
+      anyAgentId: true,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+    });
     const client = new AgentforceClient({
       myDomainUrl: api.url,
       auth: clientCredentials({ clientId: CLIENT_ID, clientSecret: 'not-the-secret-xyz' }),

@@ -37,6 +37,7 @@ export async function harness(
   } = {},
 ): Promise<Harness> {
   const api = await startFakeAgentApi({
+    anyAgentId: true,
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
     ...options.emulator,

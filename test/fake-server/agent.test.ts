@@ -18,9 +18,11 @@ import {
   type FakeAgentApi,
 } from '../../src/fake-server/index.js';
 import {
+  AGENT_ID,
   call,
   checkError,
   checkMessagesReply,
+  MY_DOMAIN_URL,
   getToken,
   jsonHeaders,
   send,
@@ -275,12 +277,12 @@ describe('custom scripts', () => {
       },
     });
     const token = await getToken(api);
-    const r = await call(api.url + apiPaths.startSession('0Xx000000000001AAA'), {
+    const r = await call(api.url + apiPaths.startSession(AGENT_ID), {
       method: 'POST',
       headers: jsonHeaders(token),
       body: JSON.stringify({
         externalSessionKey: crypto.randomUUID(),
-        instanceConfig: { endpoint: 'https://x.my.salesforce.com' },
+        instanceConfig: { endpoint: MY_DOMAIN_URL },
       }),
     });
     checkError(r, 500, 'HttpServerErrorException', /no greeting/);

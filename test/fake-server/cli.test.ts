@@ -6,7 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TOKEN_PATH, apiPaths } from '../../src/api/index.js';
 import { InvalidArgumentError } from 'commander';
-import { parseDuration, parseMillis, parsePort } from '../../src/cli/commands/fake-server.js';
+import {
+  parseAgent,
+  parseDuration,
+  parseMillis,
+  parsePort,
+} from '../../src/cli/commands/fake-server.js';
 import { decodeTokenClaims } from '../../src/fake-server/index.js';
 import { AGENT_ID, call, jsonHeaders, startBody } from './helpers.js';
 
@@ -105,6 +110,17 @@ describe('fake-server flag parsers', () => {
     expect(parseMillis('25')).toBe(25);
     for (const bad of ['-5', '1.5', 'x'])
       expect(() => parseMillis(bad)).toThrow(InvalidArgumentError);
+    expect(parseAgent('0XxA0000000000001A:Helper:employee:inactive')).toEqual([
+      {
+        id: '0XxA0000000000001A',
+        developerName: 'Helper',
+        label: 'Helper',
+        type: 'employee',
+        active: false,
+      },
+    ]);
+    for (const bad of ['0Xx1:Helper', '0XxA0000000000001A', '0XxA0000000000001A:Helper:robot'])
+      expect(() => parseAgent(bad)).toThrow(InvalidArgumentError);
   });
 });
 
@@ -167,7 +183,7 @@ describe('agentforce-session fake-server (CLI)', () => {
     const start = await call(url + apiPaths.startSession(AGENT_ID), {
       method: 'POST',
       headers,
-      body: JSON.stringify(startBody()),
+      body: JSON.stringify(startBody({ instanceConfig: { endpoint: url } })),
     });
     const sid = start.body.sessionId as string;
     const msg = (sequenceId: number) =>
@@ -185,6 +201,35 @@ describe('agentforce-session fake-server (CLI)', () => {
     });
     const sessions = await call(`${url}/__emulator/sessions`);
     expect(sessions.body.sessions[0].status).toBe('expired');
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+
+  it('knows the agents of --agent, and --token-format opaque gives tokens the Agent API answers 404', async () => {
+    const { child, url, exit } = await run([
+      '--agent',
+      '0XxADDED00000001AA:Added_Agent:employee',
+      '--agent',
+      '0XxOFF0000000001AA:Off_Agent:inactive',
+      '--token-format',
+      'opaque',
+    ]);
+    const agents = await call(`${url}/__emulator/agents`);
+    const added = (agents.body.agents as { developerName: string; type: string; active: boolean }[])
+      .filter((a) => ['Added_Agent', 'Off_Agent'].includes(a.developerName))
+      .map((a) => [a.developerName, a.type, a.active]);
+    expect(added).toEqual([
+      ['Added_Agent', 'employee', true],
+      ['Off_Agent', 'service', false],
+    ]);
+    const t = await token(url);
+    expect(t.body.access_token).not.toContain('.');
+    const start = await call(url + apiPaths.startSession('0XxADDED00000001AA'), {
+      method: 'POST',
+      headers: jsonHeaders(t.body.access_token as string),
+      body: JSON.stringify(startBody({ instanceConfig: { endpoint: url }, bypassUser: false })),
+    });
+    expect([start.status, start.text]).toEqual([404, '']);
     child.kill('SIGTERM');
     expect(await exit).toBe(0);
   });

@@ -31,7 +31,7 @@ describe('fault injection', () => {
     const sessionId = await setup();
     const expected: [number, string][] = [
       [400, 'BadRequestError'],
-      [401, 'UnauthorizedError'],
+      [401, 'UnauthorizedException'],
       [403, 'ForbiddenError'],
       [404, 'NotFoundError'],
       [422, 'RequestProcessingException'],

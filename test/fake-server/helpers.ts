@@ -15,6 +15,7 @@ import {
   responseMessageSchemas,
 } from '../../src/api/index.js';
 import {
+  EMULATOR_SERVICE_AGENT_ID,
   startFakeAgentApi,
   type FakeAgentApi,
   type FakeAgentApiOptions,
@@ -22,7 +23,9 @@ import {
 
 /** Shared helpers of the emulator tests: a small client and strict reply checks. */
 
-export const AGENT_ID = '0Xx000000000001AAA';
+export const AGENT_ID = EMULATOR_SERVICE_AGENT_ID;
+/** The My Domain URL the emulators of these tests play (`instanceConfig.endpoint` must name it). */
+export const MY_DOMAIN_URL = 'https://example-org.my.salesforce.com';
 
 export interface Reply<T = any> {
   status: number;
@@ -47,7 +50,7 @@ export async function call(
 }
 
 export async function startApi(options: FakeAgentApiOptions = {}): Promise<FakeAgentApi> {
-  return startFakeAgentApi({ streamChunkDelayMs: 0, ...options });
+  return startFakeAgentApi({ streamChunkDelayMs: 0, myDomainUrl: MY_DOMAIN_URL, ...options });
 }
 
 export async function getToken(api: FakeAgentApi, id = 'client-id', secret = 'client-secret') {
@@ -77,7 +80,7 @@ export function jsonHeaders(token: string | undefined, extra: Record<string, str
 export function startBody(extra: Record<string, unknown> = {}) {
   return {
     externalSessionKey: randomUUID(),
-    instanceConfig: { endpoint: 'https://example-org.my.salesforce.com' },
+    instanceConfig: { endpoint: MY_DOMAIN_URL },
     streamingCapabilities: { chunkTypes: ['Text'] },
     bypassUser: true,
     ...extra,
@@ -180,7 +183,7 @@ export function checkError(r: Reply, status: number, error?: string, message?: s
   const body = ErrorBodySchema.parse(r.body);
   expect(body.status).toBe(status);
   expect(body.mode).toBe('unknown');
-  expect(body.expected).toBe(status < 500);
+  expect(body.expected).toBe(status !== 401 && status < 500);
   expect(body.path.startsWith('v6.0.0/')).toBe(true);
   expect(body.requestId).toBe(r.headers.get('x-request-id'));
   if (error !== undefined) expect(body.error).toBe(error);

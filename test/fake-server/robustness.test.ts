@@ -6,6 +6,7 @@ import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/inde
 import {
   AGENT_ID,
   call,
+  MY_DOMAIN_URL,
   checkError,
   getToken,
   jsonHeaders,
@@ -219,7 +220,11 @@ describe('options', () => {
 
   it('uses an injected clock for timestamps and expiry', async () => {
     let t = 1_700_000_000_000;
-    const api = await startFakeAgentApi({ clock: { now: () => t }, sessionTtlMs: 1000 });
+    const api = await startFakeAgentApi({
+      clock: { now: () => t },
+      sessionTtlMs: 1000,
+      myDomainUrl: MY_DOMAIN_URL,
+    });
     try {
       const token = await getToken(api);
       const { sessionId } = await startSession(api, token);

@@ -166,7 +166,7 @@ describe('Agent API routes', () => {
         [{ externalSessionKey: 'nope' }, /externalSessionKey/],
         [{ instanceConfig: {} }, /instanceConfig\.endpoint/],
         [{ instanceConfig: undefined }, /instanceConfig/],
-        [{ variables: [{ name: 'x', type: 'Boolean', value: 'true' }] }, /variables\.0\.value/],
+        [{ variables: [{ name: 'x', type: 'Number', value: 'one' }] }, /variables\.0\.value/],
         [{ featureSupport: 'Sometimes' }, /featureSupport/],
       ];
       for (const [extra, field] of cases) {
@@ -251,16 +251,16 @@ describe('Agent API routes', () => {
           headers,
           body: JSON.stringify({ message: { type: 'Text', sequenceId: 1, text: 'x' } }),
         });
-        checkError(r, 401, 'UnauthorizedError', 'Access bearer token is missing or invalid');
+        checkError(r, 401, 'UnauthorizedException', 'Access bearer token is missing or invalid');
       }
-      checkError(await call(api.url + apiPaths.status()), 401, 'UnauthorizedError');
+      checkError(await call(api.url + apiPaths.status()), 401, 'UnauthorizedException');
       expect(api.sessions()[0]!.sequenceIds).toEqual([]);
     });
 
     it('401 once the token expired on the clock', async () => {
       const { sessionId } = await startSession(api, token);
       api.clock.advance(30 * 60 * 1000);
-      checkError(await send(api, token, sessionId, 'x'), 401, 'UnauthorizedError');
+      checkError(await send(api, token, sessionId, 'x'), 401, 'UnauthorizedException');
     });
 
     it('requireAuth: false lets requests in without a token', async () => {

@@ -95,7 +95,7 @@ describe('POST /sessions/{id}/messages/stream', () => {
     ErrorBodySchema.parse(noAccept.body);
     const unauth = await readStream(await streamRequest(api, undefined, sessionId, 'x'));
     expect(unauth.status).toBe(401);
-    expect(unauth.body.error).toBe('UnauthorizedError');
+    expect(unauth.body.error).toBe('UnauthorizedException');
     const missing = await readStream(await streamRequest(api, token, 'no-such-session', 'x'));
     expect(missing.status).toBe(404);
     expect(missing.body.error).toBe('NotFoundException');

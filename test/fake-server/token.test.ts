@@ -129,7 +129,7 @@ describe('POST /services/oauth2/token', () => {
     const expired = await call(api.url + apiPaths.status(), {
       headers: { authorization: `Bearer ${token}` },
     });
-    checkError(expired, 401, 'UnauthorizedError', 'Access bearer token is missing or invalid');
+    checkError(expired, 401, 'UnauthorizedException', 'Access bearer token is missing or invalid');
     // A fresh token works again.
     const fresh = await getToken(api);
     const again = await call(api.url + apiPaths.status(), {

@@ -91,6 +91,7 @@ describe('the emulator under random requests', () => {
 
   beforeAll(async () => {
     api = await startFakeAgentApi({
+      anyAgentId: true,
       clientId: 'fuzz',
       clientSecret: 'fuzz-secret',
       streamChunkDelayMs: 0,

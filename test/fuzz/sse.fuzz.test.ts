@@ -217,6 +217,7 @@ describe('streamed turns through the client, bytes cut at random', () => {
 
   beforeAll(async () => {
     api = await startFakeAgentApi({
+      anyAgentId: true,
       clientId: 'fuzz',
       clientSecret: 'fuzz-secret',
       streamChunkDelayMs: 0,
@@ -225,7 +226,8 @@ describe('streamed turns through the client, bytes cut at random', () => {
     proxy = await startSplittingProxy(api.port, next);
     const viaProxy = `http://127.0.0.1:${proxy.port}`;
     client = new AgentforceClient({
-      myDomainUrl: viaProxy,
+      // Tokens straight from the emulator (the org's My Domain); the Agent API through the proxy.
+      myDomainUrl: api.url,
       apiBaseUrl: viaProxy,
       auth: clientCredentials({ clientId: 'fuzz', clientSecret: 'fuzz-secret' }),
       timeoutMs: 10_000,

@@ -75,7 +75,11 @@ interface Run {
 
 /** A conversation in which the caller leaks both secrets into what the session carries. */
 async function converse(inspect: ClientOptions['inspect']): Promise<Run> {
-  const api = await startFakeAgentApi({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
+  const api = await startFakeAgentApi({
+    anyAgentId: true,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+  });
   const credentials = clientCredentials({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
   let token = '';
   const client = new AgentforceClient({

@@ -56,6 +56,7 @@ interface Node {
 
 async function emulator(): Promise<FakeAgentApi> {
   const api = await startFakeAgentApi({
+    anyAgentId: true,
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
     strictSequence: true,

@@ -15,6 +15,7 @@ afterEach(async () => {
 
 async function setup(options: { maxLive?: number; strict?: boolean } = {}) {
   const api = await startFakeAgentApi({
+    anyAgentId: true,
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
     strictSequence: options.strict ?? true,

@@ -299,6 +299,7 @@ export async function runPath(path: GeneratedPath, coverage: Coverage): Promise<
   clock.set(Date.UTC(2025, 0, 1));
   let greetingEnds = false;
   const api: FakeAgentApi = await startFakeAgentApi({
+    anyAgentId: true,
     port: 0,
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,

@@ -156,6 +156,7 @@ function unexpectedBusy(requests: readonly RecordedRequest[]): string[] {
 /** Runs one sequence and checks every invariant; throws with the reason when one fails. */
 async function runSequence(commands: readonly Command[]): Promise<void> {
   const api = await startFakeAgentApi({
+    anyAgentId: true,
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
     sessionTtlMs: SESSION_TTL_MS,

@@ -156,11 +156,12 @@ describe('secrets never leave the library', () => {
 
   beforeAll(async () => {
     api = await startFakeAgentApi({
+      anyAgentId: true,
       clientId: CLIENT_ID,
       clientSecret: SECRET,
       streamChunkDelayMs: 0,
     });
-    open = await startFakeAgentApi({ requireAuth: false, streamChunkDelayMs: 0 });
+    open = await startFakeAgentApi({ anyAgentId: true, requireAuth: false, streamChunkDelayMs: 0 });
     // Console and process output, recorded while the flows run.
     for (const stream of [process.stdout, process.stderr]) {
       const write = stream.write.bind(stream);

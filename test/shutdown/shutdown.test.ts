@@ -90,6 +90,7 @@ describe('SIGTERM in a process that embeds the library', () => {
   async function emulator(): Promise<FakeAgentApi> {
     const gate = new Promise<void>((resolve) => (release = resolve));
     api = await startFakeAgentApi({
+      anyAgentId: true,
       streamChunkDelayMs: 0,
       agent: async (turn) => {
         if (turn.text.includes('hold')) await gate;

@@ -110,6 +110,7 @@ describe('the soak catches what it claims to catch', () => {
   it('a reply that carries another message’s text is a violation', async () => {
     // An agent that, from the second turn on, echoes the previous message instead of this one.
     const api = await startFakeAgentApi({
+      anyAgentId: true,
       ...CREDS,
       streamChunkDelayMs: 0,
       agent: (turn) => {
@@ -129,7 +130,7 @@ describe('the soak catches what it claims to catch', () => {
   });
 
   it('a server session the soak did not open is a violation', async () => {
-    const api = await startFakeAgentApi({ ...CREDS, streamChunkDelayMs: 0 });
+    const api = await startFakeAgentApi({ anyAgentId: true, ...CREDS, streamChunkDelayMs: 0 });
     try {
       const token = await fetch(`${api.url}/services/oauth2/token`, {
         method: 'POST',
@@ -163,7 +164,7 @@ describe('the soak catches what it claims to catch', () => {
   });
 
   it('a clean run with faults off answers every message', async () => {
-    const api = await startFakeAgentApi({ ...CREDS, streamChunkDelayMs: 0 });
+    const api = await startFakeAgentApi({ anyAgentId: true, ...CREDS, streamChunkDelayMs: 0 });
     try {
       const report = await runSoak(small(), inProcessEmulator(api), CREDS);
       expect(report.violations).toEqual({ total: 0, byKind: {}, samples: [] });

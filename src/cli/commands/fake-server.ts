@@ -1,5 +1,10 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { startFakeAgentApi, type FakeAgentApi } from '../../fake-server/index.js';
+import { isAgentId } from '../../api/index.js';
+import {
+  startFakeAgentApi,
+  type EmulatorAgent,
+  type FakeAgentApi,
+} from '../../fake-server/index.js';
 
 /**
  * `agentforce-session fake-server`: runs the Agent API emulator until SIGINT or SIGTERM.
@@ -57,6 +62,34 @@ export function parseMillis(value: string): number {
   return Number(value);
 }
 
+/**
+ * Parses an `--agent` value, `ID:DeveloperName[:service|employee][:inactive]`, and adds it to the
+ * agents given so far.
+ */
+export function parseAgent(value: string, previous: EmulatorAgent[] = []): EmulatorAgent[] {
+  const [id = '', developerName = '', ...rest] = value.split(':');
+  const usage = `expected ID:DeveloperName[:service|employee][:inactive] (got "${value}")`;
+  if (!isAgentId(id) || !/^[A-Za-z][A-Za-z0-9_]*$/.test(developerName))
+    throw new InvalidArgumentError(usage);
+  let type: EmulatorAgent['type'] = 'service';
+  let active = true;
+  for (const word of rest) {
+    if (word === 'service' || word === 'employee') type = word;
+    else if (word === 'inactive') active = false;
+    else throw new InvalidArgumentError(usage);
+  }
+  const label = developerName.replace(/_/g, ' ');
+  return [...previous, { id, developerName, label, type, active }];
+}
+
+function parseChoice<T extends string>(values: readonly T[]) {
+  return (value: string): T => {
+    if (!values.includes(value as T))
+      throw new InvalidArgumentError(`expected one of ${values.join(', ')} (got "${value}")`);
+    return value as T;
+  };
+}
+
 interface FakeServerFlags {
   port: number;
   host: string;
@@ -65,6 +98,12 @@ interface FakeServerFlags {
   strictSequence?: boolean;
   streamChunkDelay?: number;
   tokenTtl?: number;
+  agent?: EmulatorAgent[];
+  anyAgentId?: boolean;
+  tokenFormat?: 'jwt' | 'opaque';
+  scope?: string;
+  streamShape?: 'chunked' | 'inform-only';
+  turnBudget?: number;
 }
 
 function envValue(name: string): string | undefined {
@@ -91,6 +130,24 @@ export function registerFakeServerCommand(program: Command): void {
     .option('--strict-sequence', 'reject a sequenceId not greater than the last one with 400')
     .option('--stream-chunk-delay <ms>', 'milliseconds between two SSE events', parseMillis)
     .option('--token-ttl <duration>', 'access token lifetime (ms, or 30s, 15m, 1h)', parseLifetime)
+    .option(
+      '--agent <spec>',
+      'add an agent, ID:DeveloperName[:service|employee][:inactive] (repeatable)',
+      parseAgent,
+    )
+    .option('--any-agent-id', 'treat any well-formed unknown agent id as an active service agent')
+    .option(
+      '--token-format <format>',
+      'jwt, or opaque: tokens that are not JWTs, answered 404 with an empty body',
+      parseChoice(['jwt', 'opaque'] as const),
+    )
+    .option('--scope <scopes>', 'scopes granted to tokens (default "sfap_api chatbot_api api")')
+    .option(
+      '--stream-shape <shape>',
+      'chunked, or inform-only: streamed replies without progress events or chunks',
+      parseChoice(['chunked', 'inform-only'] as const),
+    )
+    .option('--turn-budget <duration>', 'a turn longer than this ends with a 500', parseLifetime)
     .action(async (flags: FakeServerFlags) => {
       const api = await startFakeAgentApi({
         port: flags.port,
@@ -100,6 +157,12 @@ export function registerFakeServerCommand(program: Command): void {
         strictSequence: flags.strictSequence ?? false,
         streamChunkDelayMs: flags.streamChunkDelay,
         tokenTtlMs: flags.tokenTtl,
+        agents: flags.agent,
+        anyAgentId: flags.anyAgentId ?? false,
+        tokenFormat: flags.tokenFormat,
+        scope: flags.scope,
+        streamShape: flags.streamShape,
+        turnBudgetMs: flags.turnBudget,
         clientId: envValue('FAKE_SERVER_CLIENT_ID'),
         clientSecret: envValue('FAKE_SERVER_CLIENT_SECRET'),
       });

@@ -44,7 +44,7 @@ export async function streamRoute(x: Exchange, sessionId: string): Promise<Reply
   return {
     kind: 'stream',
     session: turn.session,
-    events: planStream(turn.messages, validation),
+    events: planStream(turn.messages, validation, x.state.options.streamShape),
     originEventId: originEventIdAt(x.now()),
     traceId: newTraceId(),
   };

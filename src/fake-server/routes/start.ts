@@ -9,7 +9,42 @@ export function invalidAgentIdMessage(value: string): string {
   return `${value} is not a valid agent ID`;
 }
 
-/** `POST /agents/{id}/sessions`: starts a session and answers with the agent's greeting. */
+/** The 400 message of `bypassUser: true` on an Employee agent, as the Agent API words it. */
+export const INVALID_USER_MESSAGE = 'Invalid user ID provided on start session: ';
+/** The 401 message of an agent the connected app is not attached to, as captured. */
+export const NOT_ATTACHED_MESSAGE = 'Connected app is not attached to Agent';
+/** The error class of a 500 for an `instanceConfig.endpoint` that is not the org's My Domain. */
+export const ENGINE_CONFIG_ERROR = 'EngineConfigLookupException';
+
+/** The 500 message of a well-formed agent id that names no agent (as recorded from the real API). */
+function unknownAgentMessage(requestId: string): string {
+  const upstream = [
+    {
+      message: `An unexpected error occurred. Please include this ErrorId if you contact support: ${requestId}`,
+      errorCode: 'UNKNOWN_EXCEPTION',
+    },
+  ];
+  return `500 ${JSON.stringify(upstream)}`;
+}
+
+/** `https://Example.my.salesforce.com/` and `https://example.my.salesforce.com` are one endpoint. */
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return (
+      new URL(a).origin === new URL(b).origin && !/[?#]/.test(a) && !/\/./.test(new URL(a).pathname)
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `POST /agents/{id}/sessions`: starts a session and answers with the agent's greeting. Fails as
+ * the real API does: a malformed id 400, a well-formed id of no agent 500
+ * `HttpServerErrorException`, an agent the app is not attached to 401, an endpoint other than the
+ * org's My Domain 500 `EngineConfigLookupException`, an inactive agent 422, `bypassUser: true` on
+ * an Employee agent 400 `AgentApiException`.
+ */
 export async function startRoute(x: Exchange, agentId: string): Promise<JsonReply> {
   const denied = x.authorize();
   if (denied) return denied;
@@ -20,6 +55,22 @@ export async function startRoute(x: Exchange, agentId: string): Promise<JsonRepl
   if (!parsed.ok) return parsed.reply;
   const req = parsed.value;
   const { state } = x;
+  const agent = state.agents.find(agentId);
+  if (agent === undefined) {
+    return x.error(500, 'HttpServerErrorException', unknownAgentMessage(x.requestId));
+  }
+  if (agent.connected === false) return x.error(401, 'UnauthorizedException', NOT_ATTACHED_MESSAGE);
+  if (!sameOrigin(req.instanceConfig.endpoint, state.myDomainUrl)) {
+    return x.error(
+      500,
+      ENGINE_CONFIG_ERROR,
+      `Could not find the engine config for the endpoint ${req.instanceConfig.endpoint}`,
+    );
+  }
+  if (!agent.active) return x.error(422);
+  if (agent.type === 'employee' && req.bypassUser === true) {
+    return x.error(400, 'AgentApiException', INVALID_USER_MESSAGE);
+  }
   const sessionId = newApiId();
   const session = state.sessions.create({
     id: sessionId,
