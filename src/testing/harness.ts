@@ -192,6 +192,7 @@ export async function runPath(
   const clientId = 'kit-client';
   const clientSecret = `kit-secret-${randomUUID()}`;
   const api = await startFakeAgentApi({
+    anyAgentId: true,
     clientId,
     clientSecret,
     streamChunkDelayMs: 0,

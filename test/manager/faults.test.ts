@@ -25,6 +25,7 @@ type Tuning = Partial<Pick<SessionManagerOptions, 'maxLive' | 'leaseMs' | 'recor
 
 async function setup(options: Tuning & { store?: SessionStore } = {}) {
   const api = await startFakeAgentApi({
+    anyAgentId: true,
     clientId: CLIENT_ID,
     clientSecret: CLIENT_SECRET,
     strictSequence: true,

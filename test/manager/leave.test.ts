@@ -27,6 +27,7 @@ beforeAll(async () => {
   [redis, api] = await Promise.all([
     startRedis(),
     startFakeAgentApi({
+      anyAgentId: true,
       clientId: FIXTURE_CLIENT_ID,
       clientSecret: FIXTURE_CLIENT_SECRET,
       strictSequence: true,

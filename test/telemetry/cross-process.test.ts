@@ -65,7 +65,11 @@ describe('telemetry across processes', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    api = await startFakeAgentApi({ clientId: 'trace-client', clientSecret: 'trace-secret' });
+    api = await startFakeAgentApi({
+      anyAgentId: true,
+      clientId: 'trace-client',
+      clientSecret: 'trace-secret',
+    });
     const env = {
       ...process.env,
       REDIS_URL: redis.url,
