@@ -18,6 +18,7 @@
  */
 import { SimulatedClock, type AnyEventObject, type InspectionEvent } from 'xstate';
 import type { SessionEmitted } from '../../machines/session.types.js';
+import { EndReasonSchema } from '../../src/api/index.js';
 import {
   startFakeAgentApi,
   defaultAgent,
@@ -52,6 +53,8 @@ const CLIENT_SECRET = 'model-client-secret-value';
 const TOKEN_TTL_MS = 10 * 60_000;
 /** A request the path holds is delayed this long (real ms): it is aborted or closed first. */
 const HOLD_MS = 30_000;
+/** Every `x-session-end-reason` of the Agent API. */
+const END_REASONS = EndReasonSchema.options;
 /** How long one step may take to show up (real ms). */
 const STEP_TIMEOUT_MS = 8_000;
 
@@ -286,6 +289,8 @@ function describeStep(path: GeneratedPath, index: number): string {
  * Runs the path; throws (with the path and the step) when the session does not follow the model.
  */
 export async function runPath(path: GeneratedPath, coverage: Coverage): Promise<void> {
+  // The model ends with `UserRequest`; the caller asks each reason of the API in turn, by path.
+  const endReason = END_REASONS[[...path.variants.join()].length % END_REASONS.length]!;
   const { steps, emitted: modelEvents } = replay(path);
   const invocations = planInvocations(steps);
   const pending = new Map<ActorId, Invocation[]>();
@@ -307,6 +312,7 @@ export async function runPath(path: GeneratedPath, coverage: Coverage): Promise<
     sessionTtlMs: 1e12,
     tokenTtlMs: TOKEN_TTL_MS,
     streamChunkDelayMs: 1,
+    strictSequence: true,
     agent: {
       reply: defaultAgent.reply,
       greeting: (info) => {
@@ -442,8 +448,8 @@ export async function runPath(path: GeneratedPath, coverage: Coverage): Promise<
         })().catch(() => undefined),
       );
     },
-    end: (e) => {
-      ended = track(session.end(e['reason'] as never));
+    end: () => {
+      ended = track(session.end(endReason));
     },
     cancelInFlight: (e) => cancel(e['turnId']),
     cancelQueued: (e) => cancel(e['turnId']),
@@ -563,6 +569,19 @@ export async function runPath(path: GeneratedPath, coverage: Coverage): Promise<
       const left = [...pending.values()].flat().filter((inv) => inv.endStep !== undefined);
       if (left.length > 0) {
         throw new Error(`the session never invoked ${left.map((inv) => inv.actor).join(', ')}`);
+      }
+    }
+    // Every DELETE carries the caller's end reason (or `Error`, for a session ended on a failure).
+    const deletes = api.requests.filter((r) => r.route === 'end');
+    const reasons = deletes.map((r) => r.headers['x-session-end-reason']);
+    const foreign = reasons.filter((r) => r !== endReason && r !== 'Error');
+    if (foreign.length > 0) {
+      throw new Error(`DELETE with end reason ${foreign.join(', ')}; the caller asked ${endReason}`);
+    }
+    if (ended && final?.context.endReason === 'UserRequest') {
+      const have = session.outcome?.endReason;
+      if (final.status === 'done' && have !== endReason) {
+        throw new Error(`outcome.endReason ${String(have)}; the caller asked ${endReason}`);
       }
     }
     coverage.paths++;
