@@ -281,6 +281,29 @@ function collectFigures(seconds: number): Figure[] {
         pass: null,
       });
     }
+    const off = turn.managedRatios['telemetryOff'];
+    const sdk = turn.managedRatios['telemetrySdk'];
+    const sdkCpu = turn.managedCpuRatios['telemetrySdk'];
+    if (off && sdk && sdkCpu) {
+      out.push({
+        name: 'telemetry on with no OpenTelemetry SDK registered (the default) vs `telemetry: false`',
+        value: us('library'),
+        baseline: us('telemetryOff'),
+        ratio: Math.round((1 / off.median) * 1000) / 1000,
+        ratioSpread: `${(1 / off.p75).toFixed(2)}–${(1 / off.p25).toFixed(2)}`,
+        target: 'within noise',
+        pass: null,
+      });
+      out.push({
+        name: 'telemetry with the OpenTelemetry SDK recording every span and metric vs no SDK (wall; client CPU in brackets)',
+        value: `${us('telemetrySdk')} (CPU ${spread(turn.variants['telemetrySdk']!.cpuUs, ' µs')})`,
+        baseline: `${us('library')} (CPU ${spread(lib.cpuUs, ' µs')})`,
+        ratio: sdk.median,
+        ratioSpread: `${sdk.p25.toFixed(2)}–${sdk.p75.toFixed(2)}; CPU ${sdkCpu.median.toFixed(2)}`,
+        target: '',
+        pass: null,
+      });
+    }
   }
   const conc = benchmarks['concurrency'] as ConcurrencyResult | undefined;
   if (conc) {

@@ -6,6 +6,9 @@
  * the bare `send()`. The variants run interleaved in rounds, a fresh server session each per
  * round, so machine noise hits them alike; ratios are paired per round.
  */
+import { ExportResultCode } from '@opentelemetry/core';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Redis } from 'ioredis';
 import { joinUrl } from '../src/api/index.js';
 import type { AgentforceClient } from '../src/index.js';
@@ -68,7 +71,39 @@ export interface TurnOverheadResult {
 }
 
 /** The library variants measured against the bare `send()`, not against raw HTTP. */
-const MANAGED = ['managed', 'managedRedis'];
+const MANAGED = ['managed', 'managedRedis', 'telemetryOff', 'telemetrySdk'];
+
+/**
+ * The bare `send()` with telemetry off (`telemetry: false`), and with the OpenTelemetry SDK
+ * recording every span and metric (batched, exported nowhere). `library` itself runs with
+ * telemetry on and no SDK registered: against `telemetryOff` it shows what that costs.
+ */
+function telemetryVariants(url: string): { variants: Variant[]; clients: AgentforceClient[] } {
+  const sdk = {
+    tracerProvider: new BasicTracerProvider({
+      spanProcessors: [
+        new BatchSpanProcessor({
+          export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
+          shutdown: () => Promise.resolve(),
+        }),
+      ],
+    }),
+    meterProvider: new MeterProvider(),
+  };
+  const clients = [
+    libraryClient(url, { telemetry: false }),
+    libraryClient(url, { telemetry: sdk }),
+  ];
+  const variants = ['telemetryOff', 'telemetrySdk'].map((name, i) => ({
+    name,
+    async open() {
+      const session = clients[i]!.session({ agentId: AGENT_ID });
+      await session.start();
+      return () => session.send(TEXT);
+    },
+  }));
+  return { variants, clients };
+}
 
 /** A turn through a session manager: one conversation per round, started by its first message. */
 function managedVariant(name: string, client: AgentforceClient, store?: RedisStore): Variant {
@@ -141,7 +176,8 @@ export async function runTurnOverhead(args: TurnOverheadArgs): Promise<TurnOverh
   const prefix = `bench:${process.pid}:`;
   const redisStore = args.redisUrl ? new RedisStore(args.redisUrl, { prefix }) : undefined;
   const redis = args.redisUrl ? new Redis(args.redisUrl) : undefined;
-  const all = variants(ep, client, redisStore);
+  const telemetry = telemetryVariants(args.url);
+  const all = [...variants(ep, client, redisStore), ...telemetry.variants];
   const wall: Record<string, number[]> = {};
   const cpu: Record<string, number[]> = {};
   const redisCpu: number[] = [];
@@ -166,6 +202,7 @@ export async function runTurnOverhead(args: TurnOverheadArgs): Promise<TurnOverh
     );
   }
   client.close();
+  for (const c of telemetry.clients) c.close();
   if (redis) {
     const leftovers = await redis.keys(`${prefix}*`);
     if (leftovers.length > 0) await redis.del(...leftovers);

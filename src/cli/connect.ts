@@ -39,6 +39,8 @@ export interface ConnectOptions {
   say: (line: string) => void;
   /** Told when the client waits to repeat a request. */
   onRetry?: ((notice: RetryNotice) => void) | undefined;
+  /** The client's telemetry (`chat --trace`). */
+  telemetry?: ClientOptions['telemetry'];
 }
 
 /** Says where the CLI talks to, as the first stderr line. */
@@ -72,6 +74,7 @@ export async function connect(connection: Connection, options: ConnectOptions): 
       sessionDefaults: options.sessionDefaults,
       inspect: inspector?.inspect,
       onRetry: options.onRetry,
+      telemetry: options.telemetry,
     });
     let closing: Promise<void> | undefined;
     return {

@@ -4,7 +4,8 @@
  * channel is scanned for them: console and process output, errors (message, stack, cause chain,
  * JSON, `util.inspect`), the client and auth objects, snapshots, emitted and inspection events,
  * turns and outcomes, the emulator's request record, and the CLI's stdout, stderr, `--json`
- * lines, transcript and session store.
+ * lines, transcript and session store, and the OpenTelemetry spans and metrics (with message
+ * content capture on).
  */
 import axios from 'axios';
 import { randomBytes } from 'node:crypto';
@@ -21,6 +22,8 @@ import {
   type ClientOptions,
 } from '../../src/index.js';
 import { cleanEnv, ensureBuilt, runCli, tempDir } from '../cli/helpers.js';
+import { metrics, trace } from '@opentelemetry/api';
+import { testSdk, useContextManager } from '../telemetry/sdk.js';
 
 const AGENT_ID = '0XxSECRET00000001A';
 const CLIENT_ID = 'secrets-client-id';
@@ -154,7 +157,19 @@ describe('secrets never leave the library', () => {
     return session;
   }
 
+  const telemetry = testSdk();
+
   beforeAll(async () => {
+    // Every client of these flows reports to a registered SDK, with message content recorded.
+    useContextManager();
+    trace.setGlobalTracerProvider(telemetry.tracerProvider);
+    metrics.setGlobalMeterProvider(telemetry.meterProvider);
+    process.env['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT'] = 'true';
+    restore.push(() => {
+      delete process.env['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT'];
+      trace.disable();
+      metrics.disable();
+    });
     api = await startFakeAgentApi({
       anyAgentId: true,
       clientId: CLIENT_ID,
@@ -449,6 +464,16 @@ describe('secrets never leave the library', () => {
     record('emulator request record', open.requests);
     record('emulator sessions', api.sessions());
     for (const ev of inspected) record(`inspection ${ev.type}`, ev, 3);
+    // The spans and metrics, as an exporter would send them.
+    const spans = telemetry.spans();
+    for (const span of spans) {
+      const { name, attributes, events, links, status } = span;
+      record(`span ${name}`, { name, attributes, events, links, status }, 6);
+    }
+    expect(spans.filter((s) => s.name === 'invoke_agent').length).toBeGreaterThan(20);
+    expect(spans.some((s) => typeof s.attributes['gen_ai.input.messages'] === 'string')).toBe(true);
+    for (const metric of ['gen_ai.client.operation.duration', 'agentforce.retries'])
+      record(`metric ${metric}`, await telemetry.points(metric), 6);
     expect(inspected.length).toBeGreaterThan(100);
     // The scan finds what it looks for: the emulator's tokens went over the wire as Bearer headers.
     expect(api.requests.some((r) => r.headers['authorization'] === 'Bearer [REDACTED]')).toBe(true);

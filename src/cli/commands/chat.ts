@@ -14,6 +14,7 @@ import { connect } from '../connect.js';
 import { finish, UsageError } from '../exit-codes.js';
 import { warn } from '../output.js';
 import { runRepl } from '../repl.js';
+import { turnTimingTracer } from '../trace.js';
 import { Transcript } from '../transcript.js';
 import { parseMillis } from './fake-server.js';
 
@@ -22,6 +23,7 @@ interface ChatFlags extends TargetFlags, SessionFlags {
   stream?: boolean;
   transcript?: string;
   inspect?: boolean;
+  trace?: boolean;
   emulatorSessionTtl?: number;
   emulatorLatency?: number;
   emulatorChunkDelay?: number;
@@ -59,7 +61,11 @@ export function registerChatCommand(program: Command): void {
     .option('--json', 'one JSON object per line on stdout (line mode even in a terminal)')
     .option('--stream', 'stream replies (print the text as it arrives)')
     .option('--transcript <file>', 'append every turn to FILE as JSON lines')
-    .option('--inspect', 'start the live state-machine inspector and print its URL');
+    .option('--inspect', 'start the live state-machine inspector and print its URL')
+    .option(
+      '--trace',
+      "print each turn's timing on stderr: token, queue, start, retries, request (agent)",
+    );
   addTargetOptions(command);
   addSessionOptions(command);
   command
@@ -121,6 +127,9 @@ async function chat(flags: ChatFlags): Promise<number> {
     },
     say: (line) => warn(line),
     onRetry: (notice) => run.onRetry?.(notice),
+    ...(flags.trace && {
+      telemetry: { tracerProvider: turnTimingTracer((line) => process.stderr.write(`${line}\n`)) },
+    }),
   });
   const run: ChatRun = {
     connected,
