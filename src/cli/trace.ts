@@ -90,12 +90,12 @@ export function turnTimingTracer(print: (line: string) => void): TracerProvider 
   };
   const tracer: Tracer = {
     startSpan: (_name: string, options?: SpanOptions) => new TimedSpan(options?.attributes, onEnd),
-    startActiveSpan: ((name: string, ...args: unknown[]) => {
+    startActiveSpan: (name: string, ...args: unknown[]): unknown => {
       const fn = args.at(-1) as (span: Span) => unknown;
       const span = tracer.startSpan(name, args[0] as SpanOptions | undefined);
-      const parent = (args.length === 3 ? args[1] : context.active()) as Context;
+      const parent = args.length === 3 ? (args[1] as Context) : context.active();
       return context.with(trace.setSpan(parent, span), fn, undefined, span);
-    }) as Tracer['startActiveSpan'],
+    },
   };
   return { getTracer: () => tracer };
 }

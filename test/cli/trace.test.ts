@@ -25,7 +25,7 @@ describe('chat --trace', () => {
       expect(second?.[1]).toBe('2');
       // stdout holds the JSON lines only.
       for (const line of plain.stdout.trim().split('\n'))
-        expect(() => JSON.parse(line)).not.toThrow();
+        expect(() => void JSON.parse(line)).not.toThrow();
 
       const streamed = await runCli(['chat', '--stream', '--trace'], {
         env: cleanEnv(home.dir),
