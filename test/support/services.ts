@@ -36,6 +36,7 @@ export const services: readonly Service[] = [
       'test/stores/cross-process.test.ts',
       'test/manager/multi-node.test.ts',
       'test/manager/leases.test.ts',
+      'test/manager/leave.test.ts',
       'test/telemetry/cross-process.test.ts',
     ],
     helper: 'redis-server.js',
