@@ -9,10 +9,10 @@ import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { AgentSession, SendOptions, SessionOptions, Turn, RetryNotice } from '../index.js';
 import type { Connected } from './connect.js';
-import { emitJson, recordLifecycle } from './events.js';
+import { emitJson, recordLifecycle, type Sending } from './events.js';
 import { EXIT, exitCodeForSessionError, worstExit } from './exit-codes.js';
-import { toErrorInfo } from '../errors.js';
-import { describeError, JsonLines, warn } from './output.js';
+import { whenInterrupted } from './interrupt.js';
+import { describeError, errorInfo, JsonLines, warn } from './output.js';
 import { describeOutcome } from './render.js';
 import type { Transcript } from './transcript.js';
 
@@ -56,9 +56,16 @@ export async function runBatch(run: ChatRun): Promise<number> {
   const { stdout, stderr, transcript } = run;
   const say = (line: string) => warn(line, stderr);
   const session = run.connected.client.session({ agentId: run.agentId, ...run.sessionOptions });
-  const state: LineState = { lines: undefined, current: undefined, interrupted: undefined };
-  if (run.json) {
-    emitJson(session, new JsonLines(stdout), { stream: run.stream, textOf: () => state.current });
+  const state: LineState = {
+    lines: undefined,
+    current: undefined,
+    failureShown: false,
+    interrupted: false,
+    json: run.json ? new JsonLines(stdout) : undefined,
+  };
+  if (state.json) {
+    emitJson(session, state.json, { stream: run.stream, sending: () => state.current });
+    session.on('turn.failed', () => (state.failureShown = true));
   } else {
     session.on('session.expired', (e) =>
       say(
@@ -71,32 +78,31 @@ export async function runBatch(run: ChatRun): Promise<number> {
   }
   recordLifecycle(session, transcript);
 
-  // SIGINT / SIGTERM: stop reading, end the server session, exit 128 + the signal number.
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (state.interrupted !== undefined) process.exit(state.interrupted);
-    state.interrupted = signal === 'SIGINT' ? 130 : 143;
+  // A signal: stop reading, end the server session; main() exits 128 + the signal number.
+  const stopListening = whenInterrupted(({ signal }) => {
+    state.interrupted = true;
     say(`${signal}: ending the session`);
     state.lines?.close();
     session.end('UserRequest').catch(() => undefined);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   try {
-    const exit = await converse(run, session, state, say);
-    return state.interrupted ?? exit;
+    return await converse(run, session, state, say);
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
   }
 }
 
 /** What the line loop shares with the signal handler and the JSON listener. */
 interface LineState {
   lines: Interface | undefined;
-  /** The text of the message being sent. */
-  current: string | undefined;
-  /** The exit code of the signal that interrupted the run. */
-  interrupted: number | undefined;
+  /** The message being sent. */
+  current: Sending | undefined;
+  /** Whether the session reported the failure of the message being sent (an `error` line). */
+  failureShown: boolean;
+  /** Whether a signal interrupted the run. */
+  interrupted: boolean;
+  /** Where JSON lines go, with `--json`. */
+  json: JsonLines | undefined;
 }
 
 async function converse(
@@ -112,7 +118,7 @@ async function converse(
     transcript.greeting(greeting.sessionId, greeting.messages, startedAt, new Date());
     if (!run.json && greeting.text !== '') stdout.write(`${greeting.text}\n`);
   } catch (err) {
-    const info = toErrorInfo(err);
+    const info = errorInfo(err);
     say(`the session did not start: ${describeError(info)}`);
     return exitCodeForSessionError(info, 'start');
   }
@@ -120,9 +126,10 @@ async function converse(
   let exit: number = EXIT.ok;
   const lines = createInterface({ input: run.stdin, terminal: false, crlfDelay: Infinity });
   state.lines = lines;
-  if (state.interrupted !== undefined) lines.close();
   try {
-    for await (const line of lines) {
+    // A readline closed before the loop starts never ends it (Node 20): check first.
+    for await (const line of state.interrupted ? [] : lines) {
+      if (state.interrupted) break;
       const text = line.trim();
       if (text === '') continue;
       if (session.state === 'closed') {
@@ -137,7 +144,8 @@ async function converse(
       const options: SendOptions = {};
       const question = session.pendingQuestionId;
       if (question !== null) options.inReplyToMessageId = question;
-      state.current = text;
+      state.current = { text, inReplyToMessageId: options.inReplyToMessageId };
+      state.failureShown = false;
       const sentAt = new Date();
       try {
         const reply = await sendTurn(session, text, options, run.stream);
@@ -160,7 +168,7 @@ async function converse(
           if (reply.ended) say(`the agent ended the session (${reply.ended.reason})`);
         }
       } catch (err) {
-        const info = toErrorInfo(err);
+        const info = errorInfo(err);
         transcript.turn(
           {
             turn,
@@ -175,6 +183,10 @@ async function converse(
           new Date(),
         );
         say(`message ${turn} failed: ${describeError(info)}`);
+        // Refused before it was sent (too long, …): the session said nothing, so say it here.
+        if (!state.failureShown) {
+          state.json?.write({ type: 'error', sessionId: session.sessionId, text, error: info });
+        }
         if (isClosed(session)) {
           const outcome = session.outcome;
           exit = worstExit(exit, exitCodeForSessionError(outcome?.error ?? info, 'conversation'));
@@ -193,7 +205,7 @@ async function converse(
     try {
       await session.end('UserRequest');
     } catch (err) {
-      say(`ending the session failed: ${describeError(toErrorInfo(err))}`);
+      say(`ending the session failed: ${describeError(errorInfo(err))}`);
     }
   }
   return exit;

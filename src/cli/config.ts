@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { VariableTypeSchema } from '../api/index.js';
+import { isAgentId, VariableTypeSchema } from '../api/index.js';
 import type { ExpiryPolicy, SessionOptions, Variable, VariableType } from '../index.js';
 import { parseDuration } from './commands/fake-server.js';
 import { UsageError } from './exit-codes.js';
@@ -21,6 +21,8 @@ export interface TargetFlags {
   agentId?: string;
   clientId?: string;
   clientSecretFile?: string;
+  /** Use the embedded emulator even when `SF_*` variables are set (`chat`, `replay`). */
+  emulator?: boolean;
 }
 
 /** Flags shared by every command that opens a session. */
@@ -94,16 +96,39 @@ export function checkTargetUrl(what: string, value: string): { url: string; loop
  *
  * - `--my-domain` / `SF_MY_DOMAIN_URL`: a remote Agent API (org or emulator).
  * - `--api-base` alone: the Agent API host, also used as the token host (the emulator's layout).
- * - neither: the embedded emulator when `allowEmbedded`, else a usage error.
+ * - neither: the embedded emulator when `allowEmbedded` and nothing is configured (no `SF_*`
+ *   variable set, even empty) or `--emulator` is given; else a usage error, so that a CI job
+ *   whose org URL went missing fails instead of passing against the emulator.
  */
 export function resolveTarget(
   flags: TargetFlags,
   env: Env,
   options: { allowEmbedded: boolean; command: string },
 ): Target {
+  if (flags.emulator) {
+    if (flags.myDomain !== undefined || flags.apiBase !== undefined) {
+      throw new UsageError(
+        '--emulator talks to the embedded emulator: drop --my-domain / --api-base',
+      );
+    }
+    return { kind: 'embedded' };
+  }
   const myDomain = flags.myDomain ?? envValue(env, 'SF_MY_DOMAIN_URL');
   const apiBase = flags.apiBase;
   if (myDomain === undefined && apiBase === undefined) {
+    const configured = Object.keys(env)
+      .filter((name) => name.startsWith('SF_') && env[name] !== undefined)
+      .sort();
+    if (options.allowEmbedded && configured.length > 0) {
+      const domain =
+        env['SF_MY_DOMAIN_URL'] === undefined
+          ? 'SF_MY_DOMAIN_URL is not set'
+          : 'SF_MY_DOMAIN_URL is empty';
+      throw new UsageError(
+        `${configured.join(', ')} ${configured.length > 1 ? 'are' : 'is'} set but ${domain}: ` +
+          `set it (or pass --my-domain URL) to talk to the org, or pass --emulator to use the embedded emulator`,
+      );
+    }
     if (options.allowEmbedded) return { kind: 'embedded' };
     throw new UsageError(
       `${options.command} needs a running Agent API: pass --my-domain URL (or --api-base URL), or set ` +
@@ -155,6 +180,11 @@ export function resolveConnection(
         ? env['SF_CLIENT_SECRET']
         : undefined;
   const agentId = flags.agentId ?? envValue(env, 'SF_AGENT_ID') ?? fallbackAgentId;
+  if (agentId !== undefined && !isAgentId(agentId)) {
+    throw new UsageError(
+      `${flags.agentId !== undefined ? '--agent-id' : 'SF_AGENT_ID'}: must be a 15- or 18-character agent id starting with 0Xx (got "${agentId}")`,
+    );
+  }
   const lenient = target.kind === 'embedded' || target.loopback;
   if (!lenient) {
     const missing: string[] = [];

@@ -6,17 +6,24 @@ import type { AgentSession } from '../index.js';
 import type { JsonLines } from './output.js';
 import type { Transcript } from './transcript.js';
 
+/** A user message on its way. */
+export interface Sending {
+  text: string;
+  /** The question it answers. */
+  inReplyToMessageId?: string | undefined;
+}
+
 /**
  * Writes a JSON line for every state change, session start (and its greeting messages), message
  * sent, agent message, failure, stream event (when `stream`), expiry, restart, dropped reply and
  * the close. Returns a function that stops listening.
  *
- * @param textOf - the text of the user message being sent (for the `sent` line).
+ * @param sending - the user message being sent, and the question it answers (for the `sent` line).
  */
 export function emitJson(
   session: AgentSession,
   json: JsonLines,
-  options: { stream: boolean; textOf: () => string | undefined },
+  options: { stream: boolean; sending: () => Sending | undefined },
 ): () => void {
   return session.on('*', (e) => {
     switch (e.type) {
@@ -34,7 +41,8 @@ export function emitJson(
           type: 'sent',
           sessionId: e.sessionId,
           sequenceId: e.sequenceId,
-          text: options.textOf() ?? null,
+          text: options.sending()?.text ?? null,
+          inReplyToMessageId: options.sending()?.inReplyToMessageId ?? null,
         });
         break;
       case 'turn.completed':

@@ -3,6 +3,7 @@
  * branch on them, so they only ever gain new values.
  */
 import type { ErrorCode, ErrorInfo } from '../index.js';
+import { interrupted } from './interrupt.js';
 
 export const EXIT = {
   /** Everything asked was done: every message got a reply. */
@@ -73,6 +74,6 @@ export function worstExit(a: number, b: number): number {
  * rather than hang a script.
  */
 export function finish(code: number, graceMs = 3000): void {
-  process.exitCode = code;
-  setTimeout(() => process.exit(code), graceMs).unref();
+  process.exitCode = interrupted()?.code ?? code;
+  setTimeout(() => process.exit(interrupted()?.code ?? code), graceMs).unref();
 }

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { isAgentforceError } from '../index.js';
 import { registerCommands } from './commands/index.js';
 import { EXIT, ExitError, UsageError } from './exit-codes.js';
+import { handleSignals, interrupted } from './interrupt.js';
+import { inCliTerms } from './output.js';
 
 export { EXIT } from './exit-codes.js';
 
@@ -33,30 +35,55 @@ export function buildProgram(): Command {
       'Talk to Salesforce Agentforce agents through the Agent API, or emulate it locally.',
     )
     .version(packageVersion())
-    .showHelpAfterError()
     .exitOverride();
   registerCommands(program);
   return program;
 }
 
-/** Runs the CLI; resolves with the exit code. */
+/** Where to read about the flags of the command being run. */
+function helpHint(program: Command, argv: string[]): string {
+  const name = argv[2];
+  const command = program.commands.some((c) => c.name() === name) ? ` ${name}` : '';
+  return `(run agentforce-session${command} --help for the flags and examples)`;
+}
+
+/** One line after commander's own error message: what to do instead. */
+function usageHint(program: Command, argv: string[], err: CommanderError): string {
+  if (err.code === 'commander.unknownOption' && /'--client-secret[=']/.test(err.message)) {
+    return (
+      '(a secret is never a flag: it would show in `ps` and the shell history; put it in a file ' +
+      'and pass --client-secret-file FILE, or set SF_CLIENT_SECRET)'
+    );
+  }
+  return helpHint(program, argv);
+}
+
+/** Runs the CLI; resolves with the exit code (128 + the signal's number after SIGINT/SIGTERM). */
 export async function main(argv: string[]): Promise<number> {
+  handleSignals();
+  const code = await run(argv);
+  return interrupted()?.code ?? code;
+}
+
+async function run(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
   } catch (err) {
+    if (interrupted()) return EXIT.failure;
     if (err instanceof CommanderError) {
       // --help and --version exit 0; everything else commander rejects is a usage error.
-      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      if (err.exitCode === 0) return EXIT.ok;
+      process.stderr.write(`${usageHint(program, argv, err)}\n`);
+      return EXIT.usage;
     }
     if (err instanceof ExitError) return err.exitCode;
     const usage =
       err instanceof UsageError || (isAgentforceError(err) && err.code === 'invalid_argument');
-    process.stderr.write(
-      `agentforce-session: ${err instanceof Error ? err.message : String(err)}\n`,
-    );
-    if (usage) process.stderr.write('(see --help)\n');
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`agentforce-session: ${usage ? inCliTerms(message) : message}\n`);
+    if (usage) process.stderr.write(`${helpHint(program, argv)}\n`);
     return usage ? EXIT.usage : EXIT.failure;
   }
 }

@@ -3,7 +3,8 @@
  * on a terminal (and never with `NO_COLOR`).
  */
 import type { Writable } from 'node:stream';
-import type { ErrorInfo } from '../index.js';
+import type { ErrorInfo, RetryNotice } from '../index.js';
+import { toErrorInfo } from '../errors.js';
 
 /** Terminal styles; identity functions when colour is off. */
 export interface Styles {
@@ -65,6 +66,35 @@ export function warn(message: string, err: Writable = process.stderr): void {
   err.write(`agentforce-session: ${message}\n`);
 }
 
+/** Library options named in error messages, and the CLI flag that sets each. */
+const FLAGS: Readonly<Record<string, string>> = {
+  agentId: '--agent-id',
+  myDomainUrl: '--my-domain',
+  apiBaseUrl: '--api-base',
+  variables: '--var',
+  idleTimeoutMs: '--idle-timeout',
+  onExpiry: '--on-expiry',
+  maxRestarts: '--max-restarts',
+};
+const OPTION = new RegExp(`\\b(?:sessionDefaults\\.)?(${Object.keys(FLAGS).join('|')})\\b`, 'g');
+
+/**
+ * A library message in the CLI's terms: options become the flags that set them
+ * (`agentId` → `--agent-id`); an option the CLI has no flag for is not named.
+ */
+export function inCliTerms(message: string): string {
+  return message
+    .replace(/ \(maxMessageLength\)/g, '')
+    .replace(/^text is /, 'the message is ')
+    .replace(OPTION, (_, option: string) => FLAGS[option] ?? option);
+}
+
+/** The JSON projection of any error, in the CLI's terms (flags, not library options). */
+export function errorInfo(err: unknown): ErrorInfo {
+  const info = toErrorInfo(err);
+  return info.code === 'invalid_argument' ? { ...info, message: inCliTerms(info.message) } : info;
+}
+
 /** One line describing an error for a human. */
 export function describeError(error: ErrorInfo): string {
   const status = error.status !== undefined ? ` (HTTP ${error.status})` : '';
@@ -74,4 +104,30 @@ export function describeError(error: ErrorInfo): string {
       ? `; the server asks to retry after ${Math.ceil(error.retryAfterMs / 1000)} s`
       : '';
   return `${error.code}: ${error.message}${status}${request}${retry}`;
+}
+
+/** Why a request is repeated, in words, by cause: `rate limited (429): retry 1 in 4 s`. */
+export function describeRetry(notice: RetryNotice): string {
+  const { error } = notice;
+  const seconds = Math.max(1, Math.round(notice.delayMs / 1000));
+  const why =
+    error.status === 429
+      ? 'rate limited (429)'
+      : error.status === 423
+        ? 'the session is busy with another request (423)'
+        : error.status === 503
+          ? 'the server is unavailable (503)'
+          : error.status !== undefined
+            ? `the server failed (${error.status})`
+            : error.code === 'timeout'
+              ? 'no answer in time'
+              : error.code === 'connection'
+                ? `connection failed (${causeCode(error) ?? 'network'})`
+                : error.code;
+  return `${why}: retry ${notice.attempt} in ${seconds} s`;
+}
+
+/** The system error code (`ECONNREFUSED`, …) behind a connection failure, when known. */
+function causeCode(error: ErrorInfo): string | undefined {
+  return /\b(E[A-Z_]{3,})\b/.exec(error.message)?.[1];
 }

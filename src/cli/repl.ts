@@ -13,8 +13,15 @@ import type { AgentSession, ResponseMessage, SendOptions, StreamEvent } from '..
 import { sendTurn, type ChatRun } from './batch.js';
 import { recordLifecycle } from './events.js';
 import { EXIT, exitCodeForSessionError } from './exit-codes.js';
-import { toErrorInfo } from '../errors.js';
-import { colorFor, describeError, styles, type Styles } from './output.js';
+import { whenInterrupted } from './interrupt.js';
+import {
+  colorFor,
+  describeError,
+  describeRetry,
+  errorInfo,
+  styles,
+  type Styles,
+} from './output.js';
 import { describeOutcome, renderExtras, renderMessage } from './render.js';
 import { Spinner } from './spinner.js';
 
@@ -43,6 +50,10 @@ class Repl {
   promptShown = false;
   quitting = false;
   restarting = false;
+  /** A session is being opened (its failure is reported by `open`, not as a close). */
+  opening = false;
+  /** Quitting dropped a message in flight: the exit code is 130. */
+  dropped = false;
   /** Set once the REPL shut its input: nothing more to quit. */
   closed = false;
   ending: Promise<void> | undefined;
@@ -58,10 +69,7 @@ class Repl {
     this.err = styles(colorFor(run.stderr));
     this.spinner = new Spinner(run.stderr, this.err.dim);
     run.onRetry = (notice) => {
-      if (!this.spinner.running) return;
-      const seconds = Math.max(1, Math.round(notice.delayMs / 1000));
-      const status = notice.error.status === undefined ? notice.error.code : notice.error.status;
-      this.spinner.label(`the server is busy (${status}): retry ${notice.attempt} in ${seconds} s`);
+      if (this.spinner.running) this.spinner.label(describeRetry(notice));
     };
     this.rl = createInterface({
       input: run.stdin,
@@ -104,8 +112,11 @@ class Repl {
     this.print([this.s.yellow(`! ${text}`)]);
   }
 
-  /** Ctrl-C, Ctrl-D, a signal or `/end`: end the session, then leave. A second Ctrl-C exits now. */
-  quit(how: 'interrupt' | 'eof' | 'command'): void {
+  /**
+   * Ctrl-C, Ctrl-D, a signal or `/end`: end the session, then leave. A second Ctrl-C exits now (a
+   * second signal too, see ./interrupt.ts).
+   */
+  quit(how: 'interrupt' | 'eof' | 'command' | 'signal'): void {
     if (this.closed) return;
     if (this.quitting) {
       if (how === 'interrupt') {
@@ -132,7 +143,7 @@ class Repl {
       this.print([this.s.dim(`session ${outcome.sessionId ?? ''} ${describeOutcome(outcome)}`)]);
     } catch (err) {
       this.spinner.stop();
-      this.print([this.s.red(`✗ ending the session failed: ${describeError(toErrorInfo(err))}`)]);
+      this.print([this.s.red(`✗ ending the session failed: ${describeError(errorInfo(err))}`)]);
     }
   }
 
@@ -160,7 +171,7 @@ class Repl {
     });
     session.on('turn.stream', (e) => this.onStream(e.event));
     session.on('session.closed', (e) => {
-      if (this.quitting || this.restarting || e.outcome.reason === 'ended') return;
+      if (this.quitting || this.restarting || this.opening || e.outcome.reason === 'ended') return;
       const line = this.s.yellow(
         `! the session closed: ${describeOutcome(e.outcome)}. Type a message to start a new one, or /end to quit.`,
       );
@@ -180,6 +191,7 @@ class Repl {
     const sentAt = new Date();
     this.deferred = [];
     try {
+      this.opening = true;
       const greeting = await session.start();
       this.spinner.stop();
       this.run.transcript.greeting(greeting.sessionId, greeting.messages, sentAt, new Date());
@@ -191,10 +203,11 @@ class Repl {
       return undefined;
     } catch (err) {
       this.spinner.stop();
-      const info = toErrorInfo(err);
+      const info = errorInfo(err);
       this.print([this.s.red(`✗ the session did not start: ${describeError(info)}`)]);
       return exitCodeForSessionError(info, 'start');
     } finally {
+      this.opening = false;
       this.flushStates();
     }
   }
@@ -252,7 +265,10 @@ class Repl {
 
   async converse(typed: string): Promise<void> {
     if (!this.session || this.session.state === 'closed') {
-      if ((await this.open()) !== undefined) return;
+      if ((await this.open()) !== undefined) {
+        this.notice('type a message to try again, or /end to quit');
+        return;
+      }
     }
     const session = this.session!;
     let text = typed;
@@ -291,7 +307,7 @@ class Repl {
       this.spinner.stop();
       if (this.streamed !== '') this.run.stdout.write('\n');
       this.streamed = '';
-      const info = toErrorInfo(err);
+      const info = errorInfo(err);
       this.run.transcript.turn(
         {
           turn: turnNo,
@@ -305,7 +321,13 @@ class Repl {
         sentAt,
         new Date(),
       );
-      if (this.quitting) return;
+      if (this.quitting) {
+        // The session is ending under this message: say so, and keep showing that it ends.
+        this.dropped = true;
+        this.notice('your message was dropped: no reply will come; ending the session');
+        if (this.ending) this.spinner.start('ending the session');
+        return;
+      }
       this.print([this.s.red(`✗ ${describeError(info)}`)]);
     } finally {
       this.flushStates();
@@ -332,7 +354,7 @@ class Repl {
           } catch (err) {
             this.spinner.stop();
             this.print([
-              this.s.red(`✗ ending the session failed: ${describeError(toErrorInfo(err))}`),
+              this.s.red(`✗ ending the session failed: ${describeError(errorInfo(err))}`),
             ]);
           }
         }
@@ -385,7 +407,11 @@ class Repl {
       this.s.dim('Type a message and press Enter. /help lists the commands; Ctrl-C or /end quits.'),
     ]);
     const failed = await this.open();
-    if (failed !== undefined) return failed;
+    if (failed !== undefined || this.quitting) {
+      // Interrupted while starting: the session is ended once it has started.
+      await this.ending;
+      return failed ?? 130;
+    }
     while (!this.quitting) {
       this.prompt();
       const input = await this.next();
@@ -398,7 +424,7 @@ class Repl {
     }
     this.ending ??= this.endSession();
     await this.ending;
-    return EXIT.ok;
+    return this.dropped ? 130 : EXIT.ok;
   }
 
   close(): void {
@@ -411,16 +437,12 @@ class Repl {
 /** Runs the interactive chat; resolves with the exit code. */
 export async function runRepl(run: ChatRun): Promise<number> {
   const repl = new Repl(run);
-  const onSignal = () => repl.quit('interrupt');
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  // A signal ends the session like Ctrl-C; main() exits 128 + the signal number.
+  const stopListening = whenInterrupted(() => repl.quit('signal'));
   try {
     return await repl.main();
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
+    stopListening();
     repl.close();
   }
 }

@@ -53,7 +53,24 @@ export class Spinner {
   #draw(): void {
     const frame = FRAMES[this.#frame++ % FRAMES.length] ?? '';
     const seconds = ((Date.now() - this.#since) / 1000).toFixed(1);
-    this.out.write(`${CLEAR_LINE}${this.style(`${frame} ${this.#label} ${seconds}s`)}`);
+    const room = columnsOf(this.out) - 1 - `${frame}  ${seconds}s`.length;
+    this.out.write(`${CLEAR_LINE}${this.style(`${frame} ${cut(this.#label, room)} ${seconds}s`)}`);
     this.#drawn = true;
   }
+}
+
+/** The width of a terminal stream (no limit for a stream that is not a terminal). */
+function columnsOf(out: Writable): number {
+  const columns = (out as { columns?: number }).columns;
+  return typeof columns === 'number' && columns > 0 ? columns : Infinity;
+}
+
+/**
+ * Cuts a label to `room` characters: a spinner line that wraps cannot be erased in place, and
+ * every redraw would leave one more line behind.
+ */
+function cut(label: string, room: number): string {
+  const chars = [...label];
+  if (chars.length <= room) return label;
+  return room < 1 ? '' : `${chars.slice(0, room - 1).join('')}…`;
 }

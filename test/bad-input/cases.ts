@@ -434,7 +434,7 @@ export const CASES: Case[] = [
   fakeServerFlag('`--stream-chunk-delay x`', ['--stream-chunk-delay', 'x'], '--stream-chunk-delay'),
   fakeServerFlag('`--token-ttl soon`', ['--token-ttl', 'soon'], '--token-ttl'),
   fakeServerFlag('`--bogus`', ['--bogus'], '--bogus'),
-  chatFlag('`--agent-id bad`', ['--agent-id', 'bad'], 'agentId'),
+  chatFlag('`--agent-id bad`', ['--agent-id', 'bad'], '--agent-id'),
   chatFlag(
     '`--my-domain http://example.com` (http, not loopback)',
     ['--my-domain', 'http://example.com'],

@@ -289,11 +289,61 @@ describe('chat, line mode, an org from the environment', { timeout: 60_000 }, ()
 describe('chat, usage errors', { timeout: 60_000 }, () => {
   // [what, argv, environment, the message on stderr]
   const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
-    ['an unknown flag', ['chat', '--bogus'], {}, /unknown option '--bogus'/],
-    ['a secret on the command line', ['chat', '--client-secret', 'x'], {}, /unknown option/],
-    ['a bad expiry policy', ['chat', '--on-expiry', 'sometimes'], {}, /restart or close/],
+    [
+      'an unknown flag',
+      ['chat', '--bogus'],
+      {},
+      /unknown option '--bogus'\n\(run agentforce-session chat --help for the flags and examples\)\n$/,
+    ],
+    [
+      'a secret on the command line',
+      ['chat', '--client-secret', 'x'],
+      {},
+      /unknown option '--client-secret'\n.*pass --client-secret-file FILE, or set SF_CLIENT_SECRET/,
+    ],
+    [
+      'a bad expiry policy',
+      ['chat', '--on-expiry', 'sometimes'],
+      {},
+      /restart or close.*\n\(run agentforce-session chat --help for the flags and examples\)\n$/,
+    ],
     ['a malformed variable', ['chat', '--var', 'novalue'], {}, /name=type:value/],
-    ['a bad agent id', ['chat', '--agent-id', 'not-an-agent'], {}, /agentId/],
+    [
+      'a bad agent id',
+      ['chat', '--agent-id', 'not-an-agent'],
+      {},
+      /^agentforce-session: --agent-id: must be/,
+    ],
+    [
+      'a bad agent id from the environment',
+      ['chat', '--emulator'],
+      { SF_AGENT_ID: '0Xx1' },
+      /SF_AGENT_ID: must be/,
+    ],
+    [
+      'SF_* credentials without SF_MY_DOMAIN_URL (no silent emulator)',
+      ['chat'],
+      { SF_CLIENT_ID: 'id', SF_CLIENT_SECRET: 'secret', SF_AGENT_ID: AGENT_ID },
+      /SF_AGENT_ID, SF_CLIENT_ID, SF_CLIENT_SECRET are set but SF_MY_DOMAIN_URL is not set.*--emulator/,
+    ],
+    [
+      'an empty SF_MY_DOMAIN_URL',
+      ['chat'],
+      { SF_MY_DOMAIN_URL: '', SF_CLIENT_ID: 'id' },
+      /SF_MY_DOMAIN_URL is empty/,
+    ],
+    [
+      'replay with SF_* set and no org',
+      ['replay', 'golden.jsonl'],
+      { SF_CLIENT_ID: 'id' },
+      /SF_CLIENT_ID is set but SF_MY_DOMAIN_URL is not set/,
+    ],
+    [
+      '--emulator with an org',
+      ['chat', '--emulator', '--my-domain', 'https://example.my.salesforce.com'],
+      {},
+      /--emulator talks to the embedded emulator/,
+    ],
     [
       'an org without credentials',
       ['chat'],
@@ -302,16 +352,65 @@ describe('chat, usage errors', { timeout: 60_000 }, () => {
     ],
     ['plain http off loopback', ['chat', '--my-domain', 'http://example.com'], {}, /https/],
   ];
-  it('every case exits 2 with a message and sends nothing', async () => {
-    const results = await Promise.all(
-      cases.map(([, args, env]) => runCli(args, { env: cleanEnv(home.dir, env), input: 'hi\n' })),
-    );
+  it('every case exits 2 with a message and sends nothing', { timeout: 240_000 }, async () => {
+    // A few at a time: many Node processes at once can outlast the per-run timeout on a busy host.
+    const results = [];
+    for (let i = 0; i < cases.length; i += 4) {
+      results.push(
+        ...(await Promise.all(
+          cases
+            .slice(i, i + 4)
+            .map(([, args, env]) =>
+              runCli(args, { env: cleanEnv(home.dir, env), input: 'hi\n', timeoutMs: 60_000 }),
+            ),
+        )),
+      );
+    }
     results.forEach((r, i) => {
       const [name, , , message] = cases[i]!;
       expect(r.code, name).toBe(2);
       expect(r.stderr, name).toMatch(message);
+      expect(r.stderr, name).not.toContain('Options:');
       expect(r.stdout, name).toBe('');
     });
     expect(api.requests).toHaveLength(0);
+  });
+
+  it('--emulator uses the embedded emulator even with SF_* variables set', async () => {
+    const r = await runCli(['chat', '--emulator'], {
+      env: cleanEnv(home.dir, { SF_CLIENT_ID: 'id', SF_AGENT_ID: AGENT_ID }),
+      input: 'hi\n',
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/using the embedded emulator at/);
+    expect(r.stdout).toContain('You said: "hi"');
+  });
+});
+
+describe('chat --json, every failed message', { timeout: 60_000 }, () => {
+  it('a message refused before it is sent (too long) gets an error line; sent lines name the question', async () => {
+    const long = 'x'.repeat(100_001);
+    const r = await runCli(['chat', '--json'], {
+      env: orgEnv(),
+      input: `where is my order?\nthe blue one\n${long}\nthanks\n`,
+    });
+    expect(r.code).toBe(1);
+    const lines = jsonLines(r.stdout);
+    const sent = lines.filter((l) => l.type === 'sent');
+    expect(sent.map((l) => l['text'])).toEqual(['where is my order?', 'the blue one', 'thanks']);
+    expect(sent[0]!['inReplyToMessageId']).toBeNull();
+    const question = messagesOf(lines).find((m) => m.type === 'Inquire') as { id?: string };
+    expect(sent[1]!['inReplyToMessageId']).toBe(question.id);
+    const errors = lines.filter((l) => l.type === 'error');
+    expect(errors).toEqual([
+      expect.objectContaining({
+        text: long,
+        error: expect.objectContaining({
+          code: 'invalid_argument',
+          message: 'the message is 100001 characters; the limit is 100000',
+        }),
+      }),
+    ]);
+    expect(lines.at(-1)).toMatchObject({ type: 'closed' });
   });
 });

@@ -15,10 +15,10 @@ export class Terminal {
   #open = false;
 
   /**
-   * Runs `argv` in a 120x40 terminal with exactly `env` as its environment. When the command
-   * exits, `EXIT:<code>` is printed and the pane stays open.
+   * Runs `argv` in a terminal of `columns` x 40 (default 120) with exactly `env` as its
+   * environment. When the command exits, `EXIT:<code>` is printed and the pane stays open.
    */
-  constructor(dir: string, argv: string[], env: NodeJS.ProcessEnv) {
+  constructor(dir: string, argv: string[], env: NodeJS.ProcessEnv, columns = 120) {
     const vars = Object.entries(env)
       .filter((e): e is [string, string] => e[1] !== undefined)
       .map(([k, v]) => `${k}=${quote(v)}`)
@@ -28,7 +28,17 @@ export class Terminal {
       script,
       `env -i ${vars} TERM="$TERM" ${argv.map(quote).join(' ')}\necho "EXIT:$?"\nsleep 600\n`,
     );
-    this.#tmux(['new-session', '-d', '-x', '120', '-y', '40', '-s', 'main', `sh ${quote(script)}`]);
+    this.#tmux([
+      'new-session',
+      '-d',
+      '-x',
+      String(columns),
+      '-y',
+      '40',
+      '-s',
+      'main',
+      `sh ${quote(script)}`,
+    ]);
     this.#open = true;
   }
 

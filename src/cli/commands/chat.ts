@@ -31,8 +31,9 @@ interface ChatFlags extends TargetFlags, SessionFlags {
 
 const EXAMPLES = `
 Examples:
-  # talk to the embedded emulator (no org, no credentials)
+  # talk to the embedded emulator (no org, no credentials, no SF_* variable set)
   $ agentforce-session chat
+  $ agentforce-session chat --emulator        # even with SF_* variables set
 
   # script a conversation: one message per line, JSON lines out
   $ printf 'hi\\nwhere is my order?\\n00012345\\n' | agentforce-session chat --json
@@ -56,7 +57,7 @@ export function registerChatCommand(program: Command): void {
     .description(
       'Talk to an agent: an interactive prompt in a terminal, one message per input line otherwise. ' +
         'Uses the org from SF_MY_DOMAIN_URL / SF_CLIENT_ID / SF_CLIENT_SECRET / SF_AGENT_ID (or the flags), ' +
-        'else an embedded emulator.',
+        'else, when no SF_* variable is set (or with --emulator), an embedded emulator.',
     )
     .option('--json', 'one JSON object per line on stdout (line mode even in a terminal)')
     .option('--stream', 'stream replies (print the text as it arrives)')
@@ -65,7 +66,8 @@ export function registerChatCommand(program: Command): void {
     .option(
       '--trace',
       "print each turn's timing on stderr: token, queue, start, retries, request (agent)",
-    );
+    )
+    .option('--emulator', 'use the embedded emulator, even with SF_* variables set');
   addTargetOptions(command);
   addSessionOptions(command);
   command
@@ -98,7 +100,9 @@ async function chat(flags: ChatFlags): Promise<number> {
     flags.emulatorLatency !== undefined ||
     flags.emulatorChunkDelay !== undefined;
   if (emulatorFlags && target.kind !== 'embedded') {
-    throw new UsageError('--emulator-* flags apply to the embedded emulator only (no org given)');
+    throw new UsageError(
+      '--emulator-* flags apply to the embedded emulator only (no org given, or --emulator)',
+    );
   }
   const connection = resolveConnection(target, flags, env);
   const sessionOptions = sessionOptionsOf(flags);

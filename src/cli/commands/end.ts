@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { ErrorInfo } from '../../index.js';
 import { addCredentialOptions, parsePositiveDuration } from '../config.js';
 import { EXIT, finish, UsageError, worstExit } from '../exit-codes.js';
-import { toErrorInfo } from '../../errors.js';
-import { describeError, warn } from '../output.js';
+import { interrupted, whenInterrupted } from '../interrupt.js';
+import { describeError, errorInfo, warn } from '../output.js';
 import { checkHandle, NoSuchSessionError, SessionStore, storeDir } from '../store.js';
 import { connectStored, report, type StoredFlags } from '../stored.js';
 
@@ -68,7 +68,13 @@ async function end(flags: EndFlags): Promise<number> {
   if (flags.session !== undefined) await store.read(flags.session); // unknown handle: usage error
   const ended: Ended[] = [];
   const failed: Failed[] = [];
+  // A signal lets the session being ended finish (its handle is then removed or kept as usual)
+  // and stops there; main() exits with the signal's code.
+  const stopListening = whenInterrupted(({ signal }) =>
+    warn(`${signal}: stopping after the session being ended`),
+  );
   for (const handle of handles) {
+    if (interrupted()) break;
     try {
       const result = await store.withLock(handle, () => endOne(store, handle, flags), flags.wait);
       if ('error' in result) failed.push(result);
@@ -76,9 +82,10 @@ async function end(flags: EndFlags): Promise<number> {
     } catch (err) {
       if (err instanceof NoSuchSessionError && flags.all) continue; // removed meanwhile
       if (err instanceof UsageError) throw err;
-      failed.push({ handle, sessionId: null, error: toErrorInfo(err) });
+      failed.push({ handle, sessionId: null, error: errorInfo(err) });
     }
   }
+  stopListening();
   report(flags, { ended, failed }, () => {
     for (const e of ended) {
       process.stdout.write(
@@ -113,7 +120,7 @@ async function endOne(
       await session.end('UserRequest');
     } catch (err) {
       // The handle stays as it was: the server session may still be open.
-      return { handle, sessionId, error: toErrorInfo(err) };
+      return { handle, sessionId, error: errorInfo(err) };
     }
     await store.remove(handle);
     return { handle, sessionId, result: 'ended' };

@@ -19,8 +19,8 @@ import {
 } from '../config.js';
 import { connect, type Connected } from '../connect.js';
 import { EXIT, exitCodeForSessionError, finish } from '../exit-codes.js';
-import { toErrorInfo } from '../../errors.js';
-import { colorFor, describeError, styles, warn } from '../output.js';
+import { interrupted, whenInterrupted } from '../interrupt.js';
+import { colorFor, describeError, errorInfo, styles, warn } from '../output.js';
 import {
   readTranscript,
   type GreetingRecord,
@@ -74,7 +74,8 @@ export function registerReplayCommand(program: Command): void {
     )
     .argument('<transcript>', 'a transcript written by `chat --transcript` or `/save`')
     .option('--json', 'print the report as one JSON object')
-    .option('--stream', 'send through the streaming endpoint');
+    .option('--stream', 'send through the streaming endpoint')
+    .option('--emulator', 'use the embedded emulator, even with SF_* variables set');
   addTargetOptions(command);
   addSessionOptions(command);
   command.addHelpText('after', EXAMPLES).action(async (file: string, flags: ReplayFlags) => {
@@ -97,20 +98,28 @@ function conversationsOf(records: TranscriptRecord[]): Conversation[] {
 }
 
 async function replay(file: string, flags: ReplayFlags): Promise<number> {
-  const conversations = conversationsOf(readTranscript(file));
   const env = process.env;
   const target = resolveTarget(flags, env, { allowEmbedded: true, command: 'replay' });
+  const conversations = conversationsOf(readTranscript(file));
   const recordedAgent = conversations.find((c) => c.header)?.header?.agentId;
   const connection = resolveConnection(target, flags, env, recordedAgent);
   const connected = await connect(connection, { say: (line) => warn(line) });
   const reports: TurnReport[][] = [];
+  // A signal ends the session being replayed and stops; main() exits with the signal's code.
+  let current: AgentSession | undefined;
+  const stopListening = whenInterrupted(({ signal }) => {
+    warn(`${signal}: ending the session`);
+    current?.end('UserRequest').catch(() => undefined);
+  });
   try {
     for (const conversation of conversations) {
-      const result = await replayOne(connected, conversation, flags);
+      const result = await replayOne(connected, conversation, flags, (s) => (current = s));
+      if (interrupted()) return EXIT.failure;
       if (typeof result === 'number') return result;
       reports.push(result);
     }
   } finally {
+    stopListening();
     await connected.close();
   }
   const all = reports.flat();
@@ -135,17 +144,19 @@ async function replayOne(
   connected: Connected,
   conversation: Conversation,
   flags: ReplayFlags,
+  opened: (session: AgentSession) => void,
 ): Promise<TurnReport[] | number> {
   const session: AgentSession = connected.client.session({
     agentId: connected.connection.agentId,
     ...sessionOptionsOf(flags),
   });
+  opened(session);
   const reports: TurnReport[] = [];
   let greeting;
   try {
     greeting = await session.start();
   } catch (err) {
-    const info = toErrorInfo(err);
+    const info = errorInfo(err);
     warn(`the session did not start: ${describeError(info)}`);
     return exitCodeForSessionError(info, 'start');
   }
@@ -155,6 +166,7 @@ async function replayOne(
     );
   }
   for (const recorded of conversation.turns) {
+    if (interrupted()) break;
     const expected = replyShape(recorded.messages, recorded.error);
     if (isClosed(session)) {
       reports.push({
@@ -177,7 +189,7 @@ async function replayOne(
       const turn = await sendTurn(session, recorded.text, options, flags.stream === true);
       actual = replyShape(turn.messages);
     } catch (err) {
-      actual = replyShape([], toErrorInfo(err));
+      actual = replyShape([], errorInfo(err));
     }
     reports.push(report(recorded.turn, recorded.text, expected, actual));
   }
@@ -185,7 +197,7 @@ async function replayOne(
     try {
       await session.end('UserRequest');
     } catch (err) {
-      warn(`ending the session failed: ${describeError(toErrorInfo(err))}`);
+      warn(`ending the session failed: ${describeError(errorInfo(err))}`);
     }
   }
   return reports;

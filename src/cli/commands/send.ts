@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import type { SendOptions, Turn } from '../../index.js';
 import { addCredentialOptions, parsePositiveDuration } from '../config.js';
 import { EXIT, exitCodeForSessionError, finish, UsageError } from '../exit-codes.js';
-import { toErrorInfo } from '../../errors.js';
-import { describeError, warn } from '../output.js';
+import { whenInterrupted } from '../interrupt.js';
+import { describeError, errorInfo, warn } from '../output.js';
 import { describeOutcome } from '../render.js';
 import { checkHandle, LockTimeoutError, SessionStore, storeDir } from '../store.js';
 import { connectStored, report, toRecord, type StoredFlags } from '../stored.js';
@@ -91,6 +91,14 @@ async function sendLocked(
     const options: SendOptions = {};
     const question = session.pendingQuestionId;
     if (question !== null) options.inReplyToMessageId = question;
+    // A signal cancels the message; the session is stored as it is, then main() exits with the
+    // signal's code.
+    const cancel = new AbortController();
+    options.signal = cancel.signal;
+    const stopListening = whenInterrupted(({ signal }) => {
+      warn(`${signal}: the message is cancelled; the session is kept`);
+      cancel.abort();
+    });
     let turn: Turn | undefined;
     let failure: unknown;
     try {
@@ -100,6 +108,7 @@ async function sendLocked(
     }
     // Stored whatever happened: the sequence counter, a new session, a close.
     await store.write(toRecord(session, record, record.turns + (turn ? 1 : 0)));
+    stopListening();
     const state: string = session.state;
     session.stop();
     if (turn) {
@@ -122,7 +131,7 @@ async function sendLocked(
       );
       return EXIT.ok;
     }
-    const error = toErrorInfo(failure);
+    const error = errorInfo(failure);
     report(flags, { handle, state, error }, () =>
       warn(`the message failed: ${describeError(error)}`),
     );

@@ -10,8 +10,8 @@ import {
 } from '../config.js';
 import { connect } from '../connect.js';
 import { exitCodeForSessionError, finish, EXIT } from '../exit-codes.js';
-import { toErrorInfo } from '../../errors.js';
-import { describeError, warn } from '../output.js';
+import { interrupted, whenInterrupted } from '../interrupt.js';
+import { describeError, errorInfo, warn } from '../output.js';
 import { SessionStore, storeDir } from '../store.js';
 import { report, storedTarget, toRecord } from '../stored.js';
 
@@ -56,19 +56,33 @@ async function start(flags: StartFlags): Promise<number> {
   const connection = resolveConnection(target, flags, process.env);
   const store = new SessionStore(storeDir());
   const connected = await connect(connection, { say: (line) => warn(line) });
+  const session = connected.client.session({
+    agentId: connection.agentId,
+    ...sessionOptionsOf(flags),
+  });
+  // A signal while starting ends the session (once started) and stores nothing; once the handle
+  // is being stored, it is stored and printed. Either way main() exits with the signal's code.
+  let storing = false;
+  const stopListening = whenInterrupted(({ signal }) => {
+    if (storing) return;
+    warn(`${signal}: ending the session`);
+    session.end('UserRequest').catch(() => undefined);
+  });
   try {
-    const session = connected.client.session({
-      agentId: connection.agentId,
-      ...sessionOptionsOf(flags),
-    });
     let greeting;
     try {
       greeting = await session.start();
     } catch (err) {
-      const error = toErrorInfo(err);
+      if (interrupted()) return EXIT.ok;
+      const error = errorInfo(err);
       report(flags, { error }, () => warn(`the session did not start: ${describeError(error)}`));
       return exitCodeForSessionError(error, 'start');
     }
+    if (interrupted()) {
+      await session.end('UserRequest').catch(() => undefined);
+      return EXIT.ok;
+    }
+    storing = true;
     const handle = await store.newHandle();
     const record = toRecord(
       session,
@@ -94,6 +108,7 @@ async function start(flags: StartFlags): Promise<number> {
     );
     return EXIT.ok;
   } finally {
+    stopListening();
     await connected.close();
   }
 }
