@@ -180,7 +180,7 @@ export function resolveConnection(
         ? env['SF_CLIENT_SECRET']
         : undefined;
   const agentId = flags.agentId ?? envValue(env, 'SF_AGENT_ID') ?? fallbackAgentId;
-  if (agentId !== undefined && !isAgentId(agentId)) {
+  if (agentId !== undefined && !isAgentId(agentId as unknown)) {
     throw new UsageError(
       `${flags.agentId !== undefined ? '--agent-id' : 'SF_AGENT_ID'}: must be a 15- or 18-character agent id starting with 0Xx (got "${agentId}")`,
     );
