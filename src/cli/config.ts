@@ -161,6 +161,14 @@ function readSecretFile(file: string): string {
   return secret;
 }
 
+/** A malformed agent id is a usage error that names where it came from. */
+function checkAgentIdFlag(agentId: string, fromFlag: boolean): void {
+  if (isAgentId(agentId)) return;
+  throw new UsageError(
+    `${fromFlag ? '--agent-id' : 'SF_AGENT_ID'}: must be a 15- or 18-character agent id starting with 0Xx (got "${agentId}")`,
+  );
+}
+
 /**
  * Resolves the credentials and the agent id for a target. A remote target on loopback (an
  * emulator) gets placeholder credentials and agent id when none are given; a real org needs
@@ -180,11 +188,7 @@ export function resolveConnection(
         ? env['SF_CLIENT_SECRET']
         : undefined;
   const agentId = flags.agentId ?? envValue(env, 'SF_AGENT_ID') ?? fallbackAgentId;
-  if (agentId !== undefined && !isAgentId(agentId as unknown)) {
-    throw new UsageError(
-      `${flags.agentId !== undefined ? '--agent-id' : 'SF_AGENT_ID'}: must be a 15- or 18-character agent id starting with 0Xx (got "${agentId}")`,
-    );
-  }
+  if (agentId !== undefined) checkAgentIdFlag(agentId, flags.agentId !== undefined);
   const lenient = target.kind === 'embedded' || target.loopback;
   if (!lenient) {
     const missing: string[] = [];
