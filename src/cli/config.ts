@@ -165,7 +165,7 @@ function readSecretFile(file: string): string {
 function checkAgentIdFlag(agentId: string, fromFlag: boolean): void {
   if (isAgentId(agentId)) return;
   throw new UsageError(
-    `${fromFlag ? '--agent-id' : 'SF_AGENT_ID'}: must be a 15- or 18-character agent id starting with 0Xx (got "${agentId}")`,
+    `${fromFlag ? '--agent-id' : 'SF_AGENT_ID'}: must be a 15- or 18-character agent id starting with 0Xx (got ${JSON.stringify(agentId)})`,
   );
 }
 
