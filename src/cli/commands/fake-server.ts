@@ -5,6 +5,7 @@ import {
   type EmulatorAgent,
   type FakeAgentApi,
 } from '../../fake-server/index.js';
+import { whenInterrupted } from '../interrupt.js';
 
 /**
  * `agentforce-session fake-server`: runs the Agent API emulator until SIGINT or SIGTERM.
@@ -171,15 +172,12 @@ export function registerFakeServerCommand(program: Command): void {
     });
 }
 
+/** SIGINT or SIGTERM closes the server and every connection, then exits 0. */
 function shutdownOnSignals(api: FakeAgentApi): void {
-  const stop = () => {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+  whenInterrupted(() => {
     api.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  });
 }
