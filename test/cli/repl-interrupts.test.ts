@@ -24,7 +24,16 @@ function chat(options: { columns?: number } = {}, ...args: string[]): Terminal {
     SF_AGENT_ID: '0XxREPLINTR00001A',
   });
   delete env['NO_COLOR'];
-  const argv = ['sh', '-c', 'echo "PID:$$"; exec "$@"', 'sh', process.execPath, CLI, 'chat', ...args];
+  const argv = [
+    'sh',
+    '-c',
+    'echo "PID:$$"; exec "$@"',
+    'sh',
+    process.execPath,
+    CLI,
+    'chat',
+    ...args,
+  ];
   term = new Terminal(home.dir, argv, env, options.columns);
   return term;
 }
