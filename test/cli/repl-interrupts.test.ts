@@ -57,7 +57,12 @@ beforeAll(() => ensureBuilt(), 180_000);
 
 beforeEach(async () => {
   home = tempDir();
-  api = await startFakeAgentApi({ port: 0, clientId: CLIENT_ID, clientSecret: SECRET });
+  api = await startFakeAgentApi({
+    anyAgentId: true,
+    port: 0,
+    clientId: CLIENT_ID,
+    clientSecret: SECRET,
+  });
 });
 
 afterEach(async () => {
