@@ -378,7 +378,7 @@ describe('chat, usage errors', { timeout: 60_000 }, () => {
 
   it('--emulator uses the embedded emulator even with SF_* variables set', async () => {
     const r = await runCli(['chat', '--emulator'], {
-      env: cleanEnv(home.dir, { SF_CLIENT_ID: 'id', SF_AGENT_ID: AGENT_ID }),
+      env: cleanEnv(home.dir, { SF_CLIENT_ID: 'id', SF_CLIENT_SECRET: 'unused' }),
       input: 'hi\n',
     });
     expect(r.code, r.stderr).toBe(0);
