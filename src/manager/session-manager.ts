@@ -247,6 +247,17 @@ export class SessionManager {
   }
 
   /**
+   * @deprecated Renamed {@link SessionManager.endAll}, which it calls: it ends every conversation
+   * (of the whole deployment on a shared store). A node that leaves a deployment calls
+   * {@link SessionManager.close} instead. Kept for one release.
+   */
+  shutdown(
+    options: { deadlineMs?: number; reason?: EndReason; scope?: 'store' | 'live' } = {},
+  ): Promise<{ ended: number; failed: Array<{ key: string; error: AgentforceError }> }> {
+    return this.endAll(options);
+  }
+
+  /**
    * Ends conversations (DELETE with `reason`, default `UserRequest`) and deletes them from the
    * store, waiting at most `deadlineMs`; new messages are refused meanwhile. Resolves with the
    * conversations that did not end cleanly. This is not how a node leaves a deployment: that is

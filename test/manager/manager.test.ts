@@ -124,6 +124,14 @@ describe('SessionManager', () => {
     expect(manager.stats.live).toBe(0);
   });
 
+  it('shutdown(), the deprecated name of endAll(), still ends every conversation', async () => {
+    const { api, manager } = await setup({});
+    await manager.send('user-a', 'hello');
+    await manager.send('user-b', 'hello');
+    expect(await manager.shutdown({ deadlineMs: 5_000 })).toEqual({ ended: 2, failed: [] });
+    expect(api.openSessionCount()).toBe(0);
+  });
+
   it('many keys', async () => {
     const { api, manager } = await setup({ maxLive: 50 });
     const keys = Array.from({ length: 200 }, (_, i) => `many-${i}`);
