@@ -41,7 +41,11 @@ export interface ClientOptions {
   timeoutMs?: number | undefined;
   /** Retry policy. @default { maxRetries: 2, baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 30000 } */
   retry?: Partial<RetryOptions> | undefined;
-  /** A stream with no data for this long ends its turn with a `stream_idle_timeout` error. @default 60000 */
+  /**
+   * A stream with no data for this long ends its turn with a `stream_idle_timeout` error. Above
+   * the server's own 120 s turn budget, since a streamed turn may be silent for long stretches.
+   * @default 125000
+   */
   streamIdleTimeoutMs?: number | undefined;
   /** Most keep-alive sockets per host. @default 256 */
   maxSockets?: number | undefined;
@@ -201,7 +205,7 @@ export function resolveClientOptions(options: ClientOptions): ResolvedClientOpti
     options.maxSockets === undefined ? 256 : checkInt('maxSockets', options.maxSockets, 1);
   const streamIdleTimeoutMs =
     options.streamIdleTimeoutMs === undefined
-      ? 60_000
+      ? 125_000
       : checkInt('streamIdleTimeoutMs', options.streamIdleTimeoutMs, 1);
   const retry = { ...DEFAULT_RETRY };
   for (const [key, value] of Object.entries(options.retry ?? {})) {

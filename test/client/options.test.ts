@@ -8,9 +8,18 @@ import {
   UnprocessableError,
   clientCredentials,
 } from '../../src/index.js';
+import { resolveClientOptions } from '../../src/options.js';
 import { AGENT_ID, harness } from './helpers.js';
 
 const base = { myDomainUrl: 'https://example.my.salesforce.com', auth: 'token' };
+
+describe('defaults', () => {
+  it('a silent stream is given longer than the server allows a turn (120 s)', () => {
+    // The Agent API's turn budget is 120 s (a longer turn ends with a 500 from the server); a
+    // streamed turn may be silent for most of it, so the client must not give up first.
+    expect(resolveClientOptions(base as never).streamIdleTimeoutMs).toBeGreaterThan(120_000);
+  });
+});
 
 describe('options are validated up front, with errors that name the option', () => {
   it.each([
