@@ -51,7 +51,7 @@ async function main(): Promise<void> {
 
     console.log(`\n(the emulator now expires session ${session.sessionId})`);
     api.expireSession(session.sessionId ?? '');
-    const next = 'What is your returns policy?';
+    const next = 'What is your return policy?';
     console.log(`\n  you: ${next}`);
     show('agent', await session.send(next));
 

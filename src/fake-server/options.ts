@@ -56,6 +56,13 @@ export interface FakeAgentApiOptions {
    */
   myDomainUrl?: string | undefined;
   /**
+   * The URL other hosts reach the emulator at, handed out instead of `url` in tokens
+   * (`instance_url`, `api_instance_url`, `id`), in session links and as the default My Domain:
+   * e.g. `http://emulator:8080` when it listens on `0.0.0.0` in a container that others reach by
+   * that name. An http(s) origin; default `url`.
+   */
+  publicUrl?: string | undefined;
+  /**
    * `jwt` (default), or `opaque`: tokens as a connected app with the JWT toggle off issues them;
    * every Agent API call made with one answers 404 with an empty body.
    */
@@ -91,6 +98,7 @@ export interface ResolvedOptions {
   readonly agents: readonly EmulatorAgent[];
   readonly anyAgentId: boolean;
   readonly myDomainUrl: string | undefined;
+  readonly publicUrl: string | undefined;
   readonly tokenFormat: 'jwt' | 'opaque';
   readonly scope: string;
   readonly turnBudgetMs: number;
@@ -136,6 +144,7 @@ const KNOWN = new Set<string>([
   'agents',
   'anyAgentId',
   'myDomainUrl',
+  'publicUrl',
   'tokenFormat',
   'scope',
   'turnBudgetMs',
@@ -192,6 +201,14 @@ function str(o: Record<string, unknown>, name: string): string | undefined {
   return v;
 }
 
+/** An http(s) origin option (`https://host[:port]`, a trailing slash allowed), without the slash. */
+function origin(o: Record<string, unknown>, name: string, example: string): string | undefined {
+  const v = str(o, name);
+  if (v !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(v))
+    bad(name, `an http(s) origin such as ${example}`, v);
+  return v?.replace(/\/$/, '');
+}
+
 /**
  * Checks the options and fills in the defaults.
  *
@@ -235,13 +252,13 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       checkEmulatorAgent(a, `option "agents[${i}]"`),
     ),
   ];
-  const myDomainUrl = str(o, 'myDomainUrl');
-  if (myDomainUrl !== undefined && !/^https?:\/\/[^/\s]+\/?$/.test(myDomainUrl))
-    bad('myDomainUrl', 'an http(s) origin such as https://example.my.salesforce.com', myDomainUrl);
+  const myDomainUrl = origin(o, 'myDomainUrl', 'https://example.my.salesforce.com');
+  const publicUrl = origin(o, 'publicUrl', 'http://emulator:8080');
   return {
     agents,
     anyAgentId: bool(o, 'anyAgentId', DEFAULTS.anyAgentId),
-    myDomainUrl: myDomainUrl?.replace(/\/$/, ''),
+    myDomainUrl,
+    publicUrl,
     tokenFormat: oneOf(o, 'tokenFormat', ['jwt', 'opaque'], DEFAULTS.tokenFormat),
     scope: str(o, 'scope') ?? DEFAULTS.scope,
     turnBudgetMs: num(o, 'turnBudgetMs', DEFAULTS.turnBudgetMs, { min: 1 }),

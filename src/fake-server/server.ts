@@ -15,6 +15,10 @@ import { EmulatorState } from './state.js';
 export interface FakeAgentApi {
   /** `http://127.0.0.1:PORT`: the My Domain (token endpoint) and API host at once. */
   readonly url: string;
+  /**
+   * The URL handed out in tokens and session links: the `publicUrl` option, else `url`.
+   */
+  readonly publicUrl: string;
   /** `url` + `/einstein/ai-agent/v1`. */
   readonly apiUrl: string;
   /** The port listened on. */
@@ -95,11 +99,13 @@ export async function startFakeAgentApi(options: FakeAgentApiOptions = {}): Prom
   // not take the process down; the affected connection is lost, the server keeps serving.
   server.on('error', () => undefined);
   const url = `http://${urlHost(opts.host, address)}:${address.port}`;
-  state.url = url;
+  // What tokens, links and the default My Domain name: where other hosts reach this server.
+  state.url = opts.publicUrl ?? url;
 
   let closing: Promise<void> | undefined;
   return {
     url,
+    publicUrl: state.url,
     apiUrl: url + AGENT_API_PREFIX,
     port: address.port,
     close() {

@@ -18,7 +18,10 @@ export class EmulatorState {
   readonly agent: Required<AgentScript>;
   /** The agents of the emulated org. */
   readonly agents: AgentRegistry;
-  /** `http://host:port`, set once the server listens. */
+  /**
+   * The URL handed out (tokens, session links, the default My Domain): the `publicUrl` option, else
+   * `http://host:port`; set once the server listens.
+   */
   url = '';
   /** Set when `close()` starts: streams stop, new requests are refused. */
   closing = false;

@@ -1,6 +1,8 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { createServer } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -82,6 +84,25 @@ function runToExit(
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('close', (code) => resolveRun({ code, stdout, stderr }));
   });
+}
+
+/** A port free right now (bound and released). */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** This machine's first IPv4 address that is not loopback, if any. */
+function outsideAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a?.family === 'IPv4' && !a.internal)?.address;
 }
 
 async function token(url: string, id = 'a', secret = 'b') {
@@ -250,8 +271,51 @@ describe('agentforce-session fake-server (CLI)', () => {
     expect(await exit).toBe(0);
   });
 
+  it('with --public-url hands that URL out in tokens and links, and a client using it converses', async () => {
+    const port = await freePort();
+    const publicUrl = `http://localhost:${port}`;
+    const { child, url, exit } = await run([
+      '--host',
+      '0.0.0.0',
+      '--port',
+      String(port),
+      '--public-url',
+      `${publicUrl}/`,
+    ]);
+    expect(url).toBe(`http://127.0.0.1:${port}`);
+    const t = await token(url);
+    expect(t.body.instance_url).toBe(publicUrl);
+    expect(t.body.api_instance_url).toBe(publicUrl);
+    const start = await call(url + apiPaths.startSession(AGENT_ID), {
+      method: 'POST',
+      headers: jsonHeaders(t.body.access_token as string),
+      body: JSON.stringify(startBody({ instanceConfig: { endpoint: publicUrl } })),
+    });
+    expect(start.status).toBe(200);
+    expect((start.body._links as { messages: { href: string } }).messages.href).toMatch(
+      new RegExp(`^${publicUrl}/einstein/ai-agent/v1/sessions/`),
+    );
+    // Bound on every interface: reachable from another host of the network too.
+    const outside = outsideAddress();
+    if (outside) expect((await token(`http://${outside}:${port}`)).status).toBe(200);
+    // A client (the CLI) that knows only the public URL converses through it.
+    const chat = spawnSync(process.execPath, [bin, 'chat', '--my-domain', publicUrl], {
+      input: 'hi\n',
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { PATH: process.env['PATH'] ?? '', HOME: root, NO_COLOR: '1' },
+    });
+    expect(chat.status, chat.stderr).toBe(0);
+    expect(chat.stdout).toMatch(/You said: "hi"/);
+    const sessions = await call(`${url}/__emulator/sessions`);
+    expect(sessions.body.sessions).toHaveLength(2);
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+  });
+
   it('exits 2 with a usage error for bad flags', async () => {
     const cases = [
+      ['--public-url', 'http://emulator:8080/path'],
       ['--port', 'abc'],
       ['--latency', '-5'],
       ['--session-ttl', 'forever'],

@@ -83,6 +83,13 @@ export function parseAgent(value: string, previous: EmulatorAgent[] = []): Emula
   return [...previous, { id, developerName, label, type, active }];
 }
 
+/** Parses an http(s) origin, `http://host[:port]`, without a path. */
+export function parseOrigin(value: string): string {
+  if (!/^https?:\/\/[^/\s?#]+\/?$/.test(value))
+    throw new InvalidArgumentError(`expected an http(s) URL without a path (got "${value}")`);
+  return value.replace(/\/$/, '');
+}
+
 function parseChoice<T extends string>(values: readonly T[]) {
   return (value: string): T => {
     if (!values.includes(value as T))
@@ -105,12 +112,32 @@ interface FakeServerFlags {
   scope?: string;
   streamShape?: 'chunked' | 'inform-only';
   turnBudget?: number;
+  publicUrl?: string;
 }
 
 function envValue(name: string): string | undefined {
   const v = process.env[name];
   return v === undefined || v === '' ? undefined : v;
 }
+
+const EXAMPLES = `
+Examples:
+  # an emulator for other processes on this machine; the first line gives its URL
+  $ agentforce-session fake-server --port 0
+  listening on http://127.0.0.1:39123
+  $ printf 'hi\\n' | agentforce-session chat --my-domain http://127.0.0.1:39123
+
+  # in a container that others reach as http://emulator:8080 (docker-compose, a CI service)
+  $ agentforce-session fake-server --host 0.0.0.0 --port 8080 --public-url http://emulator:8080
+
+  # sessions that expire after 30 s idle, and slow replies
+  $ agentforce-session fake-server --session-ttl 30s --latency 500
+
+The first stdout line is always "listening on http://HOST:PORT". With --public-url, tokens
+(instance_url, api_instance_url) and session links name that URL instead, and it is the org's
+My Domain: clients must use it as theirs. SIGINT or SIGTERM closes the server and exits 0.
+Faults and the clock are driven through the control API under /__emulator (see docs/emulator.md).
+`;
 
 /** Adds the `fake-server` subcommand to `program`. */
 export function registerFakeServerCommand(program: Command): void {
@@ -122,6 +149,11 @@ export function registerFakeServerCommand(program: Command): void {
     )
     .option('--port <n>', 'port to listen on (0 = a free port)', parsePort, 0)
     .option('--host <h>', 'interface to listen on', '127.0.0.1')
+    .option(
+      '--public-url <url>',
+      'the URL other hosts reach it at, handed out in tokens and session links (e.g. http://emulator:8080)',
+      parseOrigin,
+    )
     .option(
       '--session-ttl <duration>',
       'session inactivity expiry (ms, or 30s, 15m, 1h)',
@@ -149,6 +181,7 @@ export function registerFakeServerCommand(program: Command): void {
       parseChoice(['chunked', 'inform-only'] as const),
     )
     .option('--turn-budget <duration>', 'a turn longer than this ends with a 500', parseLifetime)
+    .addHelpText('after', EXAMPLES)
     .action(async (flags: FakeServerFlags) => {
       const api = await startFakeAgentApi({
         port: flags.port,
@@ -164,11 +197,13 @@ export function registerFakeServerCommand(program: Command): void {
         scope: flags.scope,
         streamShape: flags.streamShape,
         turnBudgetMs: flags.turnBudget,
+        publicUrl: flags.publicUrl,
         clientId: envValue('FAKE_SERVER_CLIENT_ID'),
         clientSecret: envValue('FAKE_SERVER_CLIENT_SECRET'),
       });
       shutdownOnSignals(api);
       process.stdout.write(`listening on ${api.url}\n`);
+      if (api.publicUrl !== api.url) process.stdout.write(`public url ${api.publicUrl}\n`);
     });
 }
 
