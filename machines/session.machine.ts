@@ -135,8 +135,14 @@ const REPLY_ARRIVED = [
     ],
   },
   {
+    guard: and(['isCurrentReply', 'hasQueuedTurns', 'nextTurnStreams']),
+    target: '#session.active.streaming',
+    reenter: true,
+    actions: ['completeTurn', 'endTurn', 'dequeueTurn'],
+  },
+  {
     guard: and(['isCurrentReply', 'hasQueuedTurns']),
-    target: '#session.active',
+    target: '#session.active.sending',
     reenter: true,
     actions: ['completeTurn', 'endTurn', 'dequeueTurn'],
   },
@@ -208,7 +214,10 @@ export const sessionMachine = setup({
       context.inFlight !== null &&
       event.sequenceId === context.inFlight.sequenceId &&
       event.sessionId === context.inFlight.sessionId,
-    inFlightStreams: ({ context }) => context.inFlight?.stream === true,
+    /** The message sent now goes through the streaming endpoint. */
+    sendStreams: ({ event }) => event.type === 'SEND' && event.stream === true,
+    /** The next waiting message goes through the streaming endpoint. */
+    nextTurnStreams: ({ context }) => context.queue[0]?.stream === true,
     isInFlightTurn: ({ context, event }) =>
       event.type === 'CANCEL' && context.inFlight?.turnId === event.turnId,
     isQueuedTurn: ({ context, event }) =>
@@ -581,8 +590,13 @@ export const sessionMachine = setup({
                 ],
               },
               {
+                guard: and(['hasQueuedTurns', 'nextTurnStreams']),
+                target: '#session.active.streaming',
+                actions: ['recordSession', 'dequeueTurn'],
+              },
+              {
                 guard: 'hasQueuedTurns',
-                target: '#session.active',
+                target: '#session.active.sending',
                 actions: ['recordSession', 'dequeueTurn'],
               },
               { target: '#session.awaitingInput', actions: 'recordSession' },
@@ -601,12 +615,9 @@ export const sessionMachine = setup({
 
     active: {
       entry: { type: 'emitState', params: { state: 'active' } },
-      initial: 'dispatching',
+      // Every transition into `active` names `sending` or `streaming`, as the message was sent.
+      initial: 'sending',
       states: {
-        /** Picks the endpoint of the message in flight: sync or streaming. */
-        dispatching: {
-          always: [{ guard: 'inFlightStreams', target: 'streaming' }, { target: 'sending' }],
-        },
         sending: {
           invoke: {
             id: 'sendMessage',
@@ -630,8 +641,14 @@ export const sessionMachine = setup({
                 actions: FAIL_AND_CLOSE,
               },
               {
+                guard: and(['hasQueuedTurns', 'nextTurnStreams']),
+                target: '#session.active.streaming',
+                reenter: true,
+                actions: ['failInFlight', 'dequeueTurn'],
+              },
+              {
                 guard: 'hasQueuedTurns',
-                target: '#session.active',
+                target: '#session.active.sending',
                 reenter: true,
                 actions: ['failInFlight', 'dequeueTurn'],
               },
@@ -646,8 +663,14 @@ export const sessionMachine = setup({
             input: ({ context }) => sendInputOf(context),
             onError: [
               {
+                guard: and(['hasQueuedTurns', 'nextTurnStreams']),
+                target: '#session.active.streaming',
+                reenter: true,
+                actions: ['failInFlight', 'dequeueTurn'],
+              },
+              {
                 guard: 'hasQueuedTurns',
-                target: '#session.active',
+                target: '#session.active.sending',
                 reenter: true,
                 actions: ['failInFlight', 'dequeueTurn'],
               },
@@ -674,8 +697,14 @@ export const sessionMachine = setup({
                 actions: FAIL_AND_CLOSE,
               },
               {
+                guard: and(['isCurrentStreamEvent', 'hasQueuedTurns', 'nextTurnStreams']),
+                target: '#session.active.streaming',
+                reenter: true,
+                actions: ['failInFlight', 'dequeueTurn'],
+              },
+              {
                 guard: and(['isCurrentStreamEvent', 'hasQueuedTurns']),
-                target: '#session.active',
+                target: '#session.active.sending',
                 reenter: true,
                 actions: ['failInFlight', 'dequeueTurn'],
               },
@@ -692,9 +721,13 @@ export const sessionMachine = setup({
         SEND: [{ guard: 'queueHasRoom', actions: 'enqueueTurn' }, { actions: 'rejectQueueFull' }],
         CANCEL: [
           {
+            guard: and(['isInFlightTurn', 'hasQueuedTurns', 'nextTurnStreams']),
+            target: '#session.active.streaming',
+            actions: [{ type: 'failInFlight', params: { error: cancelledError } }, 'dequeueTurn'],
+          },
+          {
             guard: and(['isInFlightTurn', 'hasQueuedTurns']),
-            target: '#session.active',
-            reenter: true,
+            target: '#session.active.sending',
             actions: [{ type: 'failInFlight', params: { error: cancelledError } }, 'dequeueTurn'],
           },
           {
@@ -723,7 +756,14 @@ export const sessionMachine = setup({
       ],
       exit: 'stopIdleTimer',
       on: {
-        SEND: { target: 'active', actions: ['sendNow', 'emitTurnSent'] },
+        SEND: [
+          {
+            guard: 'sendStreams',
+            target: 'active.streaming',
+            actions: ['sendNow', 'emitTurnSent'],
+          },
+          { target: 'active.sending', actions: ['sendNow', 'emitTurnSent'] },
+        ],
         IDLE_TIMEOUT: {
           target: 'expired',
           actions: [{ type: 'emitExpired', params: { cause: 'idle' } }, 'clearIdleDeadline'],

@@ -314,8 +314,20 @@ describe('transitions the HTTP actors never take', () => {
     await s.settle('startSession', { output: { sessionId: 's1', messages: [] } });
     expect(s.actor.getSnapshot().value).toEqual({ active: 'sending' });
     expect(s.actor.getSnapshot().context.inFlight).toMatchObject({ turnId: 't2', sequenceId: 2 });
-    expect(s.states).toEqual(['idle', 'starting', 'active', 'active']);
+    // The next message goes out from within `active`: no second `active` state change.
+    expect(s.states).toEqual(['idle', 'starting', 'active']);
     expect(ofType(s, 'turn.failed').map((e) => e.turnId)).toEqual(['t1']);
+  });
+
+  it('a stream actor that throws with a streamed message waiting streams the next one', async () => {
+    const s = stubbedSession({}, { streamThrows: true });
+    s.actor.send({ type: 'SEND', turnId: 't1', text: 'one', stream: true });
+    s.actor.send({ type: 'SEND', turnId: 't2', text: 'two', stream: true });
+    await s.settle('authorize', { output: { expiresAt: null } });
+    await s.settle('startSession', { output: { sessionId: 's1', messages: [] } });
+    // t2 is in flight (sequenceId 2), its own stream actor having thrown in turn.
+    expect(ofType(s, 'turn.failed').map((e) => e.turnId)).toEqual(['t1', 't2']);
+    expect(s.actor.getSnapshot().value).toBe('awaitingInput');
   });
 
   it('a message sent straight to the actor while ending is refused', async () => {

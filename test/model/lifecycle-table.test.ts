@@ -136,7 +136,7 @@ describe('the lifecycle table', () => {
     const named = new Set(
       LIFECYCLE_TABLE.flatMap((r) => [r.from, r.to ?? r.from]).filter((s) => s !== ''),
     );
-    for (const s of ['starting.authorizing', 'active.dispatching']) named.add(s);
+    named.add('starting.authorizing');
     expect([...named].map(id).sort()).toEqual([...definition.states].sort());
   });
 

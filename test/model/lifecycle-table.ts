@@ -10,9 +10,10 @@
  * A change to the chart must change this table on purpose: that is the point of it.
  *
  * Conventions: states are the ids of docs/lifecycle.md (`active.sending`; `` is the machine
- * itself); `to: null` stays in the state; a row whose `to` is its own ancestor re-enters it (the
- * next message goes out: the rows of `active.dispatching` put it on the wire). Entering `starting` enters `starting.authorizing`, entering `active`
- * enters `active.dispatching`, and `always` rows are tried on entering their state.
+ * itself); `to: null` stays in the state; a row whose `to` is its own state or ancestor re-enters
+ * it. A message goes on the wire by the row that sends it: to `active.streaming` (the streaming
+ * endpoint) when it was sent with `stream()`, else to `active.sending`. Entering `starting` enters
+ * `starting.authorizing`, and `always` rows are tried on entering their state.
  */
 import type { ErrorCode } from '../../machines/session.types.js';
 
@@ -156,10 +157,18 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
   {
     from: 'starting.opening',
     on: 'xstate.done.actor.startSession',
-    when: 'hasQueuedTurns',
-    to: 'active',
+    when: 'hasQueuedTurns and nextTurnStreams',
+    to: 'active.streaming',
     does: ['record session', 'send next'],
-    wire: [],
+    wire: [STREAM],
+  },
+  {
+    from: 'starting.opening',
+    on: 'xstate.done.actor.startSession',
+    when: 'hasQueuedTurns',
+    to: 'active.sending',
+    does: ['record session', 'send next'],
+    wire: [MESSAGE],
   },
   {
     from: 'starting.opening',
@@ -182,10 +191,18 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
   {
     from: 'active',
     on: 'CANCEL',
-    when: 'isInFlightTurn and hasQueuedTurns',
-    to: 'active',
+    when: 'isInFlightTurn and hasQueuedTurns and nextTurnStreams',
+    to: 'active.streaming',
     does: ['reject in-flight aborted', 'send next'],
-    wire: [ABORT],
+    wire: [ABORT, STREAM],
+  },
+  {
+    from: 'active',
+    on: 'CANCEL',
+    when: 'isInFlightTurn and hasQueuedTurns',
+    to: 'active.sending',
+    does: ['reject in-flight aborted', 'send next'],
+    wire: [ABORT, MESSAGE],
   },
   {
     from: 'active',
@@ -211,15 +228,6 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
     wire: [ABORT, DELETE],
   },
   {
-    from: 'active.dispatching',
-    on: 'always',
-    when: 'inFlightStreams',
-    to: 'active.streaming',
-    does: [],
-    wire: [STREAM],
-  },
-  { from: 'active.dispatching', on: 'always', to: 'active.sending', does: [], wire: [MESSAGE] },
-  {
     from: 'active.sending',
     on: 'xstate.done.actor.sendMessage',
     when: 'isCurrentReply and replyEndsSession',
@@ -230,10 +238,18 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
   {
     from: 'active.sending',
     on: 'xstate.done.actor.sendMessage',
-    when: 'isCurrentReply and hasQueuedTurns',
-    to: 'active',
+    when: 'isCurrentReply and hasQueuedTurns and nextTurnStreams',
+    to: 'active.streaming',
     does: ['resolve in-flight', 'send next'],
-    wire: [],
+    wire: [STREAM],
+  },
+  {
+    from: 'active.sending',
+    on: 'xstate.done.actor.sendMessage',
+    when: 'isCurrentReply and hasQueuedTurns',
+    to: 'active.sending',
+    does: ['resolve in-flight', 'send next'],
+    wire: [MESSAGE],
   },
   {
     from: 'active.sending',
@@ -281,10 +297,18 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
   {
     from: 'active.sending',
     on: 'xstate.error.actor.sendMessage',
-    when: 'hasQueuedTurns',
-    to: 'active',
+    when: 'hasQueuedTurns and nextTurnStreams',
+    to: 'active.streaming',
     does: ['reject in-flight with the error', 'send next'],
-    wire: [],
+    wire: [STREAM],
+  },
+  {
+    from: 'active.sending',
+    on: 'xstate.error.actor.sendMessage',
+    when: 'hasQueuedTurns',
+    to: 'active.sending',
+    does: ['reject in-flight with the error', 'send next'],
+    wire: [MESSAGE],
   },
   {
     from: 'active.sending',
@@ -312,10 +336,18 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
   {
     from: 'active.streaming',
     on: 'STREAM.DONE',
-    when: 'isCurrentReply and hasQueuedTurns',
-    to: 'active',
+    when: 'isCurrentReply and hasQueuedTurns and nextTurnStreams',
+    to: 'active.streaming',
     does: ['resolve in-flight', 'send next'],
-    wire: [],
+    wire: [STREAM],
+  },
+  {
+    from: 'active.streaming',
+    on: 'STREAM.DONE',
+    when: 'isCurrentReply and hasQueuedTurns',
+    to: 'active.sending',
+    does: ['resolve in-flight', 'send next'],
+    wire: [MESSAGE],
   },
   {
     from: 'active.streaming',
@@ -357,10 +389,18 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
   {
     from: 'active.streaming',
     on: 'STREAM.FAILED',
-    when: 'isCurrentStreamEvent and hasQueuedTurns',
-    to: 'active',
+    when: 'isCurrentStreamEvent and hasQueuedTurns and nextTurnStreams',
+    to: 'active.streaming',
     does: ['reject in-flight with the error', 'send next'],
-    wire: [],
+    wire: [STREAM],
+  },
+  {
+    from: 'active.streaming',
+    on: 'STREAM.FAILED',
+    when: 'isCurrentStreamEvent and hasQueuedTurns',
+    to: 'active.sending',
+    does: ['reject in-flight with the error', 'send next'],
+    wire: [MESSAGE],
   },
   {
     from: 'active.streaming',
@@ -373,10 +413,18 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
   {
     from: 'active.streaming',
     on: 'xstate.error.actor.streamMessage',
-    when: 'hasQueuedTurns',
-    to: 'active',
+    when: 'hasQueuedTurns and nextTurnStreams',
+    to: 'active.streaming',
     does: ['reject in-flight with the error', 'send next'],
-    wire: [],
+    wire: [STREAM],
+  },
+  {
+    from: 'active.streaming',
+    on: 'xstate.error.actor.streamMessage',
+    when: 'hasQueuedTurns',
+    to: 'active.sending',
+    does: ['reject in-flight with the error', 'send next'],
+    wire: [MESSAGE],
   },
   {
     from: 'active.streaming',
@@ -387,7 +435,21 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
   },
 
   // awaitingInput: the agent's turn is over.
-  { from: 'awaitingInput', on: 'SEND', to: 'active', does: ['queue', 'send next'], wire: [] },
+  {
+    from: 'awaitingInput',
+    on: 'SEND',
+    when: 'sendStreams',
+    to: 'active.streaming',
+    does: ['queue', 'send next'],
+    wire: [STREAM],
+  },
+  {
+    from: 'awaitingInput',
+    on: 'SEND',
+    to: 'active.sending',
+    does: ['queue', 'send next'],
+    wire: [MESSAGE],
+  },
   { from: 'awaitingInput', on: 'IDLE_TIMEOUT', to: 'expired', does: ['expired'], wire: [] },
   { from: 'awaitingInput', on: 'END', to: 'ending', does: [], wire: [DELETE] },
 
@@ -478,7 +540,6 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
 /** Compound states and the state their entry leads to. */
 export const INITIAL_CHILD: Readonly<Record<string, string>> = {
   starting: 'starting.authorizing',
-  active: 'active.dispatching',
 };
 
 /** The final state. */
@@ -554,7 +615,10 @@ const CONDITIONS: Record<string, (t: TableState, e: Ev, c: TableConfig) => boole
   endRequested: (t) => t.endRequested,
   startRepliesEndSession: (_t, e) => messagesEnd((e['output'] as { messages?: unknown }).messages),
   replyEndsSession: (_t, e) => messagesEnd((e['output'] as { messages?: unknown }).messages),
-  inFlightStreams: (t) => t.inFlight?.stream === true,
+  /** The message sent now was sent with `stream()`. */
+  sendStreams: (_t, e) => e['stream'] === true,
+  /** The first waiting message was sent with `stream()`. */
+  nextTurnStreams: (t) => t.queue[0]?.stream === true,
   isCurrentReply: (t, e) => {
     const out = e['output'] as { sessionId?: unknown; sequenceId?: unknown } | undefined;
     return out !== undefined && isCurrent(t, out.sessionId, out.sequenceId);

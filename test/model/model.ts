@@ -343,7 +343,11 @@ export const UNREACHABLE: ReadonlyMap<string, string> = new Map([
     'a stale streamed reply: the stream actor answers with the sessionId and sequenceId of its own input; test/machine/sequence.test.ts drives them',
   ],
   [
-    'session.active.streaming --xstate.error.actor.streamMessage [hasQueuedTurns]--> session.active',
+    'session.active.streaming --xstate.error.actor.streamMessage [hasQueuedTurns and nextTurnStreams]--> session.active.streaming',
+    'the streamMessage callback actor never throws: every failure is reported as STREAM.FAILED; test/machine/sequence.test.ts throws from a stub',
+  ],
+  [
+    'session.active.streaming --xstate.error.actor.streamMessage [hasQueuedTurns]--> session.active.sending',
     'the streamMessage callback actor never throws: every failure is reported as STREAM.FAILED; test/machine/sequence.test.ts throws from a stub',
   ],
   [
