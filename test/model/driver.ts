@@ -25,6 +25,8 @@ import {
   type FakeAgentApi,
   type Fault,
   type FaultRoute,
+  type RecordedRequest,
+  type RecordedRoute,
   inform,
   sessionEnded,
 } from '../../src/fake-server/index.js';
@@ -35,6 +37,7 @@ import {
   type AgentSession,
   type TurnStream,
 } from '../../src/index.js';
+import { WIRE, tableStart, tableStep } from './lifecycle-table.js';
 import {
   MODEL_AGENT_ID,
   PRE_STREAM_FAILURES,
@@ -186,6 +189,8 @@ interface Invocation {
   answer: Answer;
   /** Whether it ends by something else than its own answer (it is aborted). */
   aborted: boolean;
+  /** Requests of its route the emulator had received when it was invoked. */
+  receivedBefore?: number;
 }
 
 const ACTORS: readonly ActorId[] = [
@@ -230,6 +235,106 @@ export function planInvocations(steps: readonly ReplayStep[]): Invocation[] {
     }
   });
   return out;
+}
+
+/** Polls `done` every few ms until it holds or {@link STEP_TIMEOUT_MS} has passed. */
+async function until(done: () => boolean): Promise<boolean> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return true;
+}
+
+/** Waits until the request of an invocation has reached the emulator. */
+async function arrived(api: FakeAgentApi, inv: Invocation): Promise<void> {
+  const route = ROUTE[inv.actor];
+  const before = inv.receivedBefore ?? 0;
+  if (!(await until(() => api.requests.filter((r) => r.route === route).length > before))) {
+    throw new Error(`the ${inv.actor} request never reached the emulator`);
+  }
+}
+
+const WIRE_OF_ROUTE: Partial<Record<RecordedRoute, string>> = WIRE;
+
+/** Statuses after which the client repeats the same request (a 401 after a new token). */
+const REPEATED_AFTER = new Set([401, 423, 429, 503]);
+
+/** A message request with the sequenceId it carries. */
+const numbered = (request: string, sequenceId: unknown) => `${request} #${String(sequenceId)}`;
+
+/**
+ * What the emulator received, as the table's wire column names it: one entry per request the
+ * client meant to make. A repeat of the same request (same path and body) after a 401, 423, 429
+ * or 503 is the same request, and the token request between a 401 and its repeat is the refresh.
+ */
+function receivedWire(requests: readonly RecordedRequest[]): string[] {
+  const out: string[] = [];
+  let last: RecordedRequest | undefined;
+  for (const r of requests) {
+    const request = WIRE_OF_ROUTE[r.route];
+    if (request === undefined || request === WIRE.abort) {
+      out.push(`${r.method} ${r.path} (no row of the table sends it)`);
+      continue;
+    }
+    const refused = last !== undefined && REPEATED_AFTER.has(last.status);
+    if (refused && r.route === 'token' && last!.route !== 'token' && last!.status === 401) continue;
+    const same =
+      last !== undefined &&
+      r.route === last.route &&
+      r.path === last.path &&
+      JSON.stringify(r.body) === JSON.stringify(last.body);
+    last = r;
+    if (refused && same) continue;
+    const message = r.body as { message?: { sequenceId?: unknown } } | undefined;
+    out.push(
+      r.route === 'send' || r.route === 'stream'
+        ? numbered(request, message?.message?.sequenceId)
+        : request,
+    );
+  }
+  return out;
+}
+
+/**
+ * The table's wire column against what the emulator received: the table is run over the path's
+ * events, and the requests its rows put on the wire (a message with the sequenceId the table
+ * gives it) must be the requests the emulator got, in order. The connections the client closes
+ * are the table's aborts and the streams the client gave up on for silence.
+ */
+async function checkWire(
+  api: FakeAgentApi,
+  steps: readonly ReplayStep[],
+  config: GeneratedPath['config']['input'],
+): Promise<void> {
+  const t = tableStart();
+  const expected: string[] = [];
+  let closes = 0;
+  for (const step of steps) {
+    const from = t.wire.length;
+    tableStep(t, step.event, config);
+    for (const w of t.wire.slice(from)) {
+      if (w === WIRE.abort) closes++;
+      else if (w === WIRE.send || w === WIRE.stream)
+        expected.push(numbered(w, t.inFlight?.sequenceId));
+      else expected.push(w);
+    }
+    const code = (step.event as { error?: { code?: string } }).error?.code;
+    if (step.event.type === 'STREAM.FAILED' && code === 'stream_idle_timeout') closes++;
+  }
+  const closed = () => api.stats.clientClosedMidRequest + api.stats.clientClosedMidStream;
+  // The last requests and the closes may still be on their way.
+  await until(() => receivedWire(api.requests).length >= expected.length && closed() >= closes);
+  const received = receivedWire(api.requests);
+  if (JSON.stringify(received) !== JSON.stringify(expected)) {
+    throw new Error(
+      `the emulator received other requests than the table's wire column\n  table:    ${expected.join(', ')}\n  received: ${received.join(', ')}`,
+    );
+  }
+  if (closed() !== closes) {
+    throw new Error(`the client closed ${closed()} connections; the table aborts ${closes}`);
+  }
 }
 
 /** What the session processed: one entry per macrostep of the session actor. */
@@ -336,6 +441,7 @@ export async function runPath(path: GeneratedPath, coverage: Coverage): Promise<
     }
     if (actor === 'authorize') clock.increment(TOKEN_TTL_MS); // the token has expired: a real token request
     const route = ROUTE[actor];
+    inv.receivedBefore = api.requests.filter((r) => r.route === route).length;
     const a = inv.answer;
     if (a.kind === 'hold') api.faults.next(route, { delayMs: HOLD_MS });
     else if (a.kind === 'greetingEnds') greetingEnds = true;
@@ -480,8 +586,11 @@ export async function runPath(path: GeneratedPath, coverage: Coverage): Promise<
       const isCaller = v.source === 'user' || v.source === 'clock';
       try {
         if (isCaller) {
-          // A held request that this step abandons must not hold the next one of its route.
-          if (invocations.some((inv) => inv.endStep === i && inv.aborted)) api.faults.clear();
+          // A held request that this step abandons must not hold the next one of its route; it
+          // must have reached the emulator, or the wire check below would miss it by chance.
+          const abandoned = invocations.filter((inv) => inv.endStep === i && inv.aborted);
+          for (const inv of abandoned) await arrived(api, inv);
+          if (abandoned.length > 0) api.faults.clear();
           exec(step);
         }
         const got = await nextProcessed(step.event.type, !isCaller);
@@ -576,7 +685,9 @@ export async function runPath(path: GeneratedPath, coverage: Coverage): Promise<
     const reasons = deletes.map((r) => r.headers['x-session-end-reason']);
     const foreign = reasons.filter((r) => r !== endReason && r !== 'Error');
     if (foreign.length > 0) {
-      throw new Error(`DELETE with end reason ${foreign.join(', ')}; the caller asked ${endReason}`);
+      throw new Error(
+        `DELETE with end reason ${foreign.join(', ')}; the caller asked ${endReason}`,
+      );
     }
     if (ended && final?.context.endReason === 'UserRequest') {
       const have = session.outcome?.endReason;
@@ -584,6 +695,7 @@ export async function runPath(path: GeneratedPath, coverage: Coverage): Promise<
         throw new Error(`outcome.endReason ${String(have)}; the caller asked ${endReason}`);
       }
     }
+    await checkWire(api, steps, config);
     coverage.paths++;
   } finally {
     if (session.state !== 'closed') session.stop();

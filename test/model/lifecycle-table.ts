@@ -82,6 +82,16 @@ const STREAM = 'POST /sessions/{id}/messages/stream';
 const DELETE = 'DELETE /sessions/{id} (x-session-end-reason)';
 const ABORT = 'abort the request in flight';
 
+/** The requests of the wire column, by the emulator's name of their route, and the abort. */
+export const WIRE = {
+  token: TOKEN,
+  start: START,
+  send: MESSAGE,
+  stream: STREAM,
+  end: DELETE,
+  abort: ABORT,
+} as const;
+
 export const LIFECYCLE_TABLE: readonly Row[] = [
   // The machine itself: a shared counter may raise the sequence floor in any state.
   {
