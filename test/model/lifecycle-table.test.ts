@@ -145,11 +145,15 @@ describe('the lifecycle table', () => {
     (_name, config) => {
       const paths = generatePaths(config, SIMPLE_PATHS);
       expect(paths.length).toBeGreaterThan(50);
-      const disagreements = paths
-        .map((p) => [p, judge(p)] as const)
-        .filter(([, d]) => d !== undefined)
-        .map(([p, d]) => `${p.variants.join(' → ')}: ${d}`);
-      expect(disagreements.slice(0, 5), `${disagreements.length} paths disagree`).toEqual([]);
+      // The first few disagreements tell what is wrong; judging the rest only makes a broken
+      // chart (and each mutant of `npm run mutate`) slower to fail.
+      const disagreements: string[] = [];
+      for (const p of paths) {
+        const d = judge(p);
+        if (d !== undefined) disagreements.push(`${p.variants.join(' → ')}: ${d}`);
+        if (disagreements.length === 5) break;
+      }
+      expect(disagreements, 'paths that disagree (the first 5)').toEqual([]);
     },
     120_000,
   );
