@@ -41,6 +41,8 @@ export interface ErrorInfo {
   requestId?: string;
   retryAfterMs?: number;
   mayHaveReachedServer?: boolean;
+  /** What to change to fix it, for a configuration error (also at the end of `message`). */
+  hint?: string;
 }
 
 /** A user message waiting to be sent. `turnId` is the caller's handle on it. */

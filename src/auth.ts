@@ -3,9 +3,15 @@
  */
 import type { AxiosInstance } from 'axios';
 import { TOKEN_PATH, TokenResponseSchema, joinUrl } from './api/index.js';
-import { AuthenticationError, InvalidArgumentError } from './errors.js';
+import {
+  AuthenticationError,
+  HINTS,
+  InvalidArgumentError,
+  TokenFormatError,
+  withHint,
+} from './errors.js';
 import { errorFromResponse, errorFromTransport } from './http/errors.js';
-import { isRetryable, retryDelay, sleep, type RetryOptions } from './http/retry.js';
+import { withRetries, type RetryNotice, type RetryOptions } from './http/retry.js';
 import { REDACTED } from './inspect.js';
 
 /** A bearer token and what the token endpoint said about it. */
@@ -27,7 +33,10 @@ export interface TokenRequestContext {
   /** True when the last token was refused (a 401): do not hand back a cached one. */
   forceRefresh: boolean;
   signal?: AbortSignal | undefined;
+  /** The client's retry policy: a provider that makes requests retries through it. */
   retry: RetryOptions;
+  /** The client's `onRetry`: told before a provider waits to repeat its request. */
+  onRetry?: ((notice: RetryNotice) => void) | undefined;
 }
 
 /** Supplies bearer tokens. Use {@link clientCredentials}, or pass a token or a function. */
@@ -41,6 +50,23 @@ export type AuthOption =
   | AuthProvider
   | string
   | ((context: { forceRefresh: boolean }) => string | AccessToken | Promise<string | AccessToken>);
+
+/**
+ * Whether a token has the shape of a JWT: three dot-separated base64url parts, the first two JSON
+ * objects. Nothing is verified: the Agent API does that.
+ */
+export function isJwt(token: string): boolean {
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]+$/.test(p))) return false;
+  return parts.slice(0, 2).every((part) => {
+    try {
+      const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    } catch {
+      return false;
+    }
+  });
+}
 
 /** Reads `exp` (seconds) from a JWT without verifying it; undefined when it is not a JWT. */
 export function jwtExpiry(token: string): number | undefined {
@@ -89,10 +115,17 @@ export function clientCredentials(options: {
         client_id: clientId,
         client_secret: clientSecret,
       }).toString();
-      for (let attempt = 0; ; attempt++) {
-        let error;
+      const loop = {
+        what: 'token request',
+        repeatability: 'idempotent' as const,
+        retry: ctx.retry,
+        onRetry: ctx.onRetry,
+        signal: ctx.signal,
+      };
+      return withRetries(loop, async () => {
+        let res;
         try {
-          const res = await ctx.http.post<unknown>(url, form, {
+          res = await ctx.http.post<unknown>(url, form, {
             headers: {
               'content-type': 'application/x-www-form-urlencoded',
               accept: 'application/json',
@@ -100,38 +133,26 @@ export function clientCredentials(options: {
             ...(ctx.signal ? { signal: ctx.signal } : {}),
             validateStatus: () => true,
           });
-          if (res.status >= 200 && res.status < 300) {
-            const parsed = TokenResponseSchema.safeParse(res.data);
-            if (!parsed.success) {
-              throw new AuthenticationError(
-                'the token endpoint sent a reply without access_token',
-                {
-                  status: res.status,
-                },
-              );
-            }
-            const t = parsed.data;
-            return {
-              accessToken: t.access_token,
-              apiInstanceUrl: t.api_instance_url,
-              expiresAt: jwtExpiry(t.access_token),
-            };
-          }
-          error = errorFromResponse(res.status, res.headers, res.data, 'token request');
-          if (res.status === 400 || res.status === 401) {
-            // OAuth refuses bad credentials with 400 invalid_client / invalid_grant.
-            error = new AuthenticationError(error.message, {
-              status: res.status,
-              requestId: error.requestId,
-              body: res.data,
-            });
-          }
         } catch (err) {
-          error = errorFromTransport(err, 'token request', ctx.signal);
+          throw errorFromTransport(err, 'token request', ctx.signal);
         }
-        if (attempt >= ctx.retry.maxRetries || !isRetryable(error, 'idempotent')) throw error;
-        await sleep(retryDelay(error, attempt + 1, ctx.retry), ctx.signal);
-      }
+        if (res.status < 200 || res.status >= 300) {
+          // OAuth errors (invalid_client, invalid_grant, …) become typed errors with their fix.
+          throw errorFromResponse(res.status, res.headers, res.data, 'token request');
+        }
+        const parsed = TokenResponseSchema.safeParse(res.data);
+        if (!parsed.success) {
+          throw new AuthenticationError('the token endpoint sent a reply without access_token', {
+            status: res.status,
+          });
+        }
+        const t = parsed.data;
+        return {
+          accessToken: t.access_token,
+          apiInstanceUrl: t.api_instance_url,
+          expiresAt: jwtExpiry(t.access_token),
+        };
+      });
     },
     toJSON: () => ({ kind: 'clientCredentials', clientId, clientSecret: REDACTED }),
   };
@@ -204,6 +225,12 @@ export class TokenManager {
       .then((t) => {
         if (typeof t?.accessToken !== 'string' || t.accessToken === '') {
           throw new AuthenticationError('the auth provider returned no access token');
+        }
+        if (!isJwt(t.accessToken)) {
+          // The Agent API would answer every call with a 404 and an empty body.
+          throw new TokenFormatError(withHint('the access token is not a JWT', HINTS.jwt), {
+            hint: HINTS.jwt,
+          });
         }
         this.#current = t;
         return t;

@@ -8,6 +8,7 @@ import type { SessionInput } from '../machines/session.types.js';
 import { createSessionActors } from './actors/index.js';
 import { TokenManager, toAuthProvider } from './auth.js';
 import type { ApiContext } from './http/request.js';
+import type { RetryNotice } from './http/retry.js';
 import { createTransport, destroyTransport } from './http/transport.js';
 import {
   checkAgentId,
@@ -66,11 +67,6 @@ export class AgentforceClient {
       timeoutMs: resolved.timeoutMs,
       maxSockets: resolved.maxSockets,
     });
-    const tokens = new TokenManager(
-      toAuthProvider(options.auth),
-      { myDomainUrl: resolved.myDomainUrl, http, retry: resolved.retry },
-      () => resolved.clock.now(),
-    );
     let lastHost: string | undefined;
     let lastBase = resolved.apiBaseUrl ?? DEFAULT_API_BASE;
     const telemetry =
@@ -80,18 +76,23 @@ export class AgentforceClient {
             resolved.apiBaseUrl !== undefined || lastHost !== undefined ? lastBase : undefined,
           );
     this.#telemetry = telemetry;
-    const onRetry = options.onRetry;
+    const onRetry = telemetry
+      ? (notice: RetryNotice) => {
+          telemetry.retried(notice);
+          options.onRetry?.(notice);
+        }
+      : options.onRetry;
+    const tokens = new TokenManager(
+      toAuthProvider(options.auth),
+      { myDomainUrl: resolved.myDomainUrl, http, retry: resolved.retry, onRetry },
+      () => resolved.clock.now(),
+    );
     this.#api = {
       http,
       tokens,
       retry: resolved.retry,
       headers: { 'content-type': 'application/json' },
-      onRetry: telemetry
-        ? (notice) => {
-            telemetry.retried(notice);
-            onRetry?.(notice);
-          }
-        : onRetry,
+      onRetry,
       onResponse: telemetry && ((requestId) => telemetry.responded(requestId)),
       onStreamFrame: telemetry && ((data) => telemetry.framed(data)),
       apiBaseUrl: (tokenHost) => {

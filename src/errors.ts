@@ -15,6 +15,29 @@ export interface ErrorFields {
   retryAfterMs?: number | undefined;
   /** The underlying failure (a socket error, a parse error). Never an object holding a token. */
   cause?: unknown;
+  /**
+   * What to change to fix it, in plain words, for a failure a setting causes (a wrong host, an
+   * inactive agent, an app not attached to the agent). The message ends with it too.
+   */
+  hint?: string | undefined;
+}
+
+/**
+ * The requests this library makes, as error messages and retry notices name them. Some replies
+ * mean something only for one request (a 422 on `start session` is an inactive agent).
+ */
+export type RequestName =
+  | 'token request'
+  | 'start session'
+  | 'send message'
+  | 'stream message'
+  | 'end session'
+  | 'send feedback'
+  | 'agent lookup';
+
+/** A message that ends with the fix: `start session failed: 422 …. Fix: activate the agent`. */
+export function withHint(message: string, hint: string): string {
+  return `${message.replace(/[\s:.]+$/, '')}. Fix: ${hint}`;
 }
 
 /** Marks an error of this library across realms and copies of the package. */
@@ -36,6 +59,8 @@ export class AgentforceError extends Error {
   readonly requestId: string | undefined;
   readonly body: unknown;
   readonly retryAfterMs: number | undefined;
+  /** What to change to fix it, when a setting causes this failure (see {@link ErrorFields.hint}). */
+  readonly hint: string | undefined;
 
   constructor(message: string, fields: ErrorFields & { code?: ErrorCode } = {}) {
     super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
@@ -44,6 +69,7 @@ export class AgentforceError extends Error {
     this.requestId = fields.requestId;
     this.body = fields.body;
     this.retryAfterMs = fields.retryAfterMs;
+    this.hint = fields.hint;
   }
 
   /** Plain JSON projection, safe to persist, log and emit. */
@@ -52,6 +78,7 @@ export class AgentforceError extends Error {
     if (this.status !== undefined) info.status = this.status;
     if (this.requestId !== undefined) info.requestId = this.requestId;
     if (this.retryAfterMs !== undefined) info.retryAfterMs = this.retryAfterMs;
+    if (this.hint !== undefined) info.hint = this.hint;
     return info;
   }
 }
@@ -66,18 +93,22 @@ export class ApiError extends AgentforceError {
   /**
    * The one mapping from an error status and its body to the typed error: 404 is
    * {@link SessionNotFoundError} only with the session-not-found body, any other 5xx is an
-   * {@link InternalServerError}, an unlisted status a plain {@link ApiError}.
+   * {@link InternalServerError}, an unlisted status a plain {@link ApiError}. A reply that a
+   * setting causes (see {@link diagnose}) becomes its own subclass, with a `hint` naming the fix;
+   * `request` says which request got the reply.
    */
-  static generate(status: number, message: string, fields: ErrorFields = {}): ApiError {
+  static generate(
+    status: number,
+    message: string,
+    fields: ErrorFields = {},
+    request?: RequestName,
+  ): ApiError {
     const all = { ...fields, status };
-    if (status === 404) {
-      return isSessionNotFoundBody(fields.body)
-        ? new SessionNotFoundError(message, all)
-        : new NotFoundError(
-            `${message} (not a session-not-found reply: check the API host and the agent id)`,
-            all,
-          );
+    if (status === 404 && isSessionNotFoundBody(fields.body)) {
+      return new SessionNotFoundError(message, all);
     }
+    const known = diagnose(status, fields.body, request);
+    if (known) return new known.Class(withHint(message, known.hint), { ...all, hint: known.hint });
     const Known = API_ERROR_BY_STATUS[status] ?? (status >= 500 ? InternalServerError : ApiError);
     return new Known(message, all);
   }
@@ -135,6 +166,145 @@ export class ServiceUnavailableError extends ApiError {
   override name = 'ServiceUnavailableError';
   override readonly code = 'service_unavailable';
 }
+/**
+ * 400 `AgentApiException` "Invalid user ID provided on start session": the agent is an Employee
+ * agent, which runs as the token's user and refuses `bypassUser: true`. Set `bypassUser: false`.
+ */
+export class BypassUserError extends BadRequestError {
+  override name = 'BypassUserError';
+}
+/** 401 "Connected app is not attached to Agent": the agent has no API connection to the app. */
+export class AgentNotAttachedError extends AuthenticationError {
+  override name = 'AgentNotAttachedError';
+}
+/** 422 on start: the agent has no active version. Activate it. */
+export class AgentInactiveError extends UnprocessableError {
+  override name = 'AgentInactiveError';
+}
+/**
+ * 500 `HttpServerErrorException` on start: the org knows no agent with this id (the real API
+ * answers a well-formed id of no agent so).
+ */
+export class AgentNotFoundError extends InternalServerError {
+  override name = 'AgentNotFoundError';
+}
+/**
+ * 500 `EngineConfigLookupException`: `instanceConfig.endpoint` (the client's `myDomainUrl`) is not
+ * the org's My Domain URL, e.g. the Lightning URL.
+ */
+export class EndpointConfigError extends InternalServerError {
+  override name = 'EndpointConfigError';
+}
+/**
+ * The access token is not a JWT (the app's "Issue JSON Web Token (JWT)-based access tokens"
+ * toggle is off): refused when it arrives, before any Agent API call, which would answer 404 with
+ * an empty body. Code `authentication`.
+ */
+export class TokenFormatError extends AgentforceError {
+  override name = 'TokenFormatError';
+  override readonly code = 'authentication';
+}
+
+/** The fixes {@link diagnose} names. */
+export const HINTS = {
+  jwt: "turn on 'Issue JSON Web Token (JWT)-based access tokens for named users' in the app's OAuth settings: the Agent API takes JWT access tokens only",
+  empty404:
+    "the Agent API answers 404 with an empty body to a token that is not a JWT (turn on 'Issue JSON Web Token (JWT)-based access tokens for named users' in the app) or on the wrong API host (a sandbox or scratch org uses https://test.api.salesforce.com: set apiBaseUrl)",
+  other404: 'check the API host and the agent id (apiBaseUrl, agentId)',
+  bypassUser:
+    "set bypassUser: false: this is an Employee agent, which runs as the token's user and refuses bypassUser: true",
+  notAttached:
+    'add the app to the agent: in Setup, open the agent, Connections, add an API connection and pick this app',
+  inactive: 'activate the agent (Agentforce Builder: Activate), or use an agent that is active',
+  agentNotFound:
+    'check agentId: the org knows no agent with this id (copy the 0Xx… id of its BotDefinition from Setup, or pass agentName)',
+  endpoint:
+    "set myDomainUrl to the org's My Domain URL (https://<name>.my.salesforce.com, not the Lightning URL *.lightning.force.com): the API looks the org up by it",
+  unauthorized:
+    "check the app's OAuth scopes (api, chatbot_api, sfap_api) and that the app is attached to the agent",
+  invalidClientId:
+    "check the client id (the app's Consumer Key) and that myDomainUrl is the org the app belongs to",
+  invalidClient: "check the client secret (the app's Consumer Secret) of this client id",
+  maximumLogins:
+    "pick another Run As user for the app's client credentials flow: this one may not log in this way (a service or integration user without a full licence gets 'Maximum Logins Exceeded')",
+  invalidGrant:
+    "enable the Client Credentials Flow in the app's policies and set its Run As user (a user with at least API Only access)",
+  unsupportedGrant: "enable the Client Credentials Flow in the app's OAuth settings",
+  loginRate:
+    'the org limits logins (3,600 an hour per user): make one client per org and share it, so its token is reused, and wait before retrying',
+  token:
+    'check the client id and secret, and that the Client Credentials Flow is enabled with a Run As user',
+} as const;
+
+/** A reply that a setting causes: the class it becomes and the fix. */
+interface Diagnosis {
+  Class: new (message: string, fields: ErrorFields) => ApiError;
+  hint: string;
+}
+
+function field(body: unknown, name: string): string {
+  const value = (body as Record<string, unknown> | null | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
+/** The token endpoint's OAuth errors, by their `error` and `error_description`. */
+function diagnoseTokenReply(status: number, body: unknown): Diagnosis | undefined {
+  const error = field(body, 'error');
+  const description = field(body, 'error_description');
+  if (status === 429 || /rate exceeded/i.test(`${error} ${description}`)) {
+    return { Class: RateLimitError, hint: HINTS.loginRate };
+  }
+  if (status !== 400 && status !== 401) return undefined;
+  const hint =
+    error === 'invalid_client_id'
+      ? HINTS.invalidClientId
+      : error === 'invalid_client'
+        ? HINTS.invalidClient
+        : error === 'invalid_grant'
+          ? /maximum logins/i.test(description)
+            ? HINTS.maximumLogins
+            : HINTS.invalidGrant
+          : error === 'unsupported_grant_type'
+            ? HINTS.unsupportedGrant
+            : HINTS.token;
+  return { Class: AuthenticationError, hint };
+}
+
+/**
+ * Replies that a setting causes, told apart as the real API tells them (docs/errors.md lists each
+ * with its source): the class the reply becomes and the fix.
+ */
+function diagnose(
+  status: number,
+  body: unknown,
+  request: RequestName | undefined,
+): Diagnosis | undefined {
+  if (request === 'token request') return diagnoseTokenReply(status, body);
+  const error = field(body, 'error');
+  const message = field(body, 'message');
+  const empty = body === undefined || body === null || body === '';
+  if (status === 404) {
+    return { Class: NotFoundError, hint: empty ? HINTS.empty404 : HINTS.other404 };
+  }
+  if (error === 'EngineConfigLookupException' || /force-config endpoint/i.test(message)) {
+    return { Class: EndpointConfigError, hint: HINTS.endpoint };
+  }
+  if (status === 400 && /invalid user id/i.test(message)) {
+    return { Class: BypassUserError, hint: HINTS.bypassUser };
+  }
+  if (status === 401) {
+    return /not attached to agent/i.test(message)
+      ? { Class: AgentNotAttachedError, hint: HINTS.notAttached }
+      : { Class: AuthenticationError, hint: HINTS.unauthorized };
+  }
+  if (request !== 'start session') return undefined;
+  if (status === 422) return { Class: AgentInactiveError, hint: HINTS.inactive };
+  if (status === 500 && error === 'HttpServerErrorException') {
+    return { Class: AgentNotFoundError, hint: HINTS.agentNotFound };
+  }
+  return undefined;
+}
+
 /** The {@link ApiError} class of each status with its own (404 is decided by its body). */
 const API_ERROR_BY_STATUS: Record<number, new (message: string, fields: ErrorFields) => ApiError> =
   {
@@ -226,6 +396,12 @@ const byName: Record<string, new (message: string, fields: ErrorFields) => Agent
       RateLimitError,
       InternalServerError,
       ServiceUnavailableError,
+      BypassUserError,
+      AgentNotAttachedError,
+      AgentInactiveError,
+      AgentNotFoundError,
+      EndpointConfigError,
+      TokenFormatError,
       TimeoutError,
       AbortError,
       MalformedResponseError,
@@ -244,6 +420,7 @@ export function errorFromInfo(info: ErrorInfo): AgentforceError {
     status: info.status,
     requestId: info.requestId,
     retryAfterMs: info.retryAfterMs,
+    hint: info.hint,
   };
   if (info.name === 'ConnectionError') {
     return new ConnectionError(info.message, info.mayHaveReachedServer ?? true, fields);
@@ -286,6 +463,7 @@ export function toErrorInfo(thrown: unknown): ErrorInfo {
   if (typeof error.status === 'number') info.status = error.status;
   if (typeof error.requestId === 'string') info.requestId = error.requestId;
   if (typeof error.retryAfterMs === 'number') info.retryAfterMs = error.retryAfterMs;
+  if (typeof error.hint === 'string') info.hint = error.hint;
   if (typeof error.mayHaveReachedServer === 'boolean') {
     info.mayHaveReachedServer = error.mayHaveReachedServer;
   }

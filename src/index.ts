@@ -45,6 +45,12 @@ export {
   RateLimitError,
   InternalServerError,
   ServiceUnavailableError,
+  BypassUserError,
+  AgentNotAttachedError,
+  AgentInactiveError,
+  AgentNotFoundError,
+  EndpointConfigError,
+  TokenFormatError,
   ConnectionError,
   TimeoutError,
   AbortError,
@@ -57,7 +63,7 @@ export {
   isAgentforceError,
   errorFromInfo,
 } from './errors.js';
-export type { ErrorInfo, ErrorCode } from './errors.js';
+export type { ErrorInfo, ErrorCode, ErrorFields, RequestName } from './errors.js';
 export { sessionMachine, SESSION_SCHEMA_VERSION } from '../machines/session.machine.js';
 export {
   sanitizeInspectionEvent,

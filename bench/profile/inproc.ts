@@ -45,7 +45,9 @@ const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 
 const turns = Number(process.argv[2] ?? 3000);
 const only = process.argv[3];
-const client = new AgentforceClient({ myDomainUrl: base, apiBaseUrl: base, auth: 'token' });
+// A JWT-shaped token (unsigned): the client refuses a token that is not a JWT.
+const token = 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJiZW5jaCJ9.c2ln';
+const client = new AgentforceClient({ myDomainUrl: base, apiBaseUrl: base, auth: token });
 const session = client.session({ agentId: AGENT_ID });
 await session.start();
 const ax = tunedAxios();

@@ -4,7 +4,14 @@
  * config, and with it the bearer token.
  */
 import { isAxiosError } from 'axios';
-import { AbortError, AgentforceError, ApiError, ConnectionError, TimeoutError } from '../errors.js';
+import {
+  AbortError,
+  AgentforceError,
+  ApiError,
+  ConnectionError,
+  TimeoutError,
+  type RequestName,
+} from '../errors.js';
 
 type Headers = Record<string, unknown>;
 
@@ -27,17 +34,19 @@ function describe(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const { message, error, error_description: desc } = body as Record<string, unknown>;
   if (typeof message === 'string' && message !== '') return message;
-  if (typeof desc === 'string' && desc !== '') return desc;
+  if (typeof desc === 'string' && desc !== '') {
+    return typeof error === 'string' && error !== '' ? `${error}: ${desc}` : desc;
+  }
   if (typeof error === 'string' && error !== '') return error;
   return undefined;
 }
 
-/** Maps an error status and its (parsed) body to the typed error. */
+/** Maps an error status and its (parsed) body, the reply to request `what`, to the typed error. */
 export function errorFromResponse(
   status: number,
   headers: Headers,
   body: unknown,
-  what: string,
+  what: RequestName,
 ): ApiError {
   const requestId =
     header(headers, 'x-request-id') ??
@@ -51,7 +60,7 @@ export function errorFromResponse(
     body: typeof body === 'string' ? body.slice(0, 500) : body,
     retryAfterMs,
   };
-  return ApiError.generate(status, `${what} failed: ${status} ${detail}`, fields);
+  return ApiError.generate(status, `${what} failed: ${status} ${detail}`, fields, what);
 }
 
 const NOT_REACHED = new Set([
@@ -65,7 +74,7 @@ const NOT_REACHED = new Set([
 /** Maps a thrown transport failure to a typed error; a typed error passes through. */
 export function errorFromTransport(
   err: unknown,
-  what: string,
+  what: RequestName,
   signal?: AbortSignal,
 ): AgentforceError {
   if (err instanceof AgentforceError) return err;

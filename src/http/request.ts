@@ -5,13 +5,11 @@
 import type { AxiosInstance, AxiosResponse, Method } from 'axios';
 import type { Readable } from 'node:stream';
 import { joinUrl } from '../api/index.js';
-import type { TokenManager } from '../auth.js';
-import type { AgentforceError } from '../errors.js';
+import type { AccessToken, TokenManager } from '../auth.js';
+import type { RequestName } from '../errors.js';
 import { errorFromResponse, errorFromTransport } from './errors.js';
 import {
-  isRetryable,
-  retryDelay,
-  sleep,
+  withRetries,
   type Repeatability,
   type RetryNotice,
   type RetryOptions,
@@ -38,7 +36,7 @@ export interface ApiRequest {
   method: Method;
   path: string;
   /** What this request does, for error messages ("send message"). */
-  what: string;
+  what: RequestName;
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal | undefined;
@@ -73,43 +71,51 @@ export async function apiRequest(
   ctx: ApiContext,
   req: ApiRequest,
 ): Promise<AxiosResponse<unknown>> {
-  let refreshed = false;
+  const loop = {
+    what: req.what,
+    repeatability: req.repeatability,
+    retry: ctx.retry,
+    onRetry: ctx.onRetry,
+    signal: req.signal,
+  };
   let token = await ctx.tokens.get(req.signal);
-  for (let attempt = 0; ;) {
-    let error: AgentforceError;
-    try {
-      const res = await ctx.http.request<unknown>({
-        method: req.method,
-        url: joinUrl(ctx.apiBaseUrl(token.apiInstanceUrl), req.path),
-        data: req.body,
-        headers: { ...ctx.headers, ...req.headers, authorization: `Bearer ${token.accessToken}` },
-        ...(req.signal ? { signal: req.signal } : {}),
-        ...(req.responseType === 'stream' ? { responseType: 'stream' as const } : {}),
-      });
-      if (res.status >= 200 && res.status < 300) {
-        ctx.onResponse?.(res.headers['x-request-id']);
-        return res;
-      }
-      if (req.responseType === 'stream') res.data = await readErrorBody(res.data as Readable);
-      if (res.status === 401 && !refreshed) {
-        refreshed = true;
-        token = await ctx.tokens.refresh(token, req.signal);
-        continue;
-      }
-      error = errorFromResponse(res.status, res.headers, res.data, req.what);
-    } catch (err) {
-      error = errorFromTransport(err, req.what, req.signal);
-    }
-    attempt++;
-    if (attempt > ctx.retry.maxRetries || !isRetryable(error, req.repeatability)) throw error;
-    const delayMs = retryDelay(error, attempt, ctx.retry);
-    if (ctx.onRetry) {
-      try {
-        ctx.onRetry({ what: req.what, attempt, delayMs, error: error.toJSON() });
-      } catch {
-        // a listener's failure must not change the request
-      }
-    }
-    await sleep(delayMs, req.signal);
+  let refreshed = false;
+  for (;;) {
+    const res = await withRetries(loop, () => exchange(ctx, req, token, !refreshed));
+    if (res !== undefined) return res;
+    refreshed = true;
+    token = await ctx.tokens.refresh(token, req.signal);
   }
+}
+
+/**
+ * One HTTP exchange: the 2xx response, `undefined` for a 401 when `refreshOn401` (refresh the
+ * token and repeat), else a thrown typed error.
+ */
+async function exchange(
+  ctx: ApiContext,
+  req: ApiRequest,
+  token: AccessToken,
+  refreshOn401: boolean,
+): Promise<AxiosResponse<unknown> | undefined> {
+  let res: AxiosResponse<unknown>;
+  try {
+    res = await ctx.http.request<unknown>({
+      method: req.method,
+      url: joinUrl(ctx.apiBaseUrl(token.apiInstanceUrl), req.path),
+      data: req.body,
+      headers: { ...ctx.headers, ...req.headers, authorization: `Bearer ${token.accessToken}` },
+      ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.responseType === 'stream' ? { responseType: 'stream' as const } : {}),
+    });
+    if (res.status >= 200 && res.status < 300) {
+      ctx.onResponse?.(res.headers['x-request-id']);
+      return res;
+    }
+    if (req.responseType === 'stream') res.data = await readErrorBody(res.data as Readable);
+  } catch (err) {
+    throw errorFromTransport(err, req.what, req.signal);
+  }
+  if (res.status === 401 && refreshOn401) return undefined;
+  throw errorFromResponse(res.status, res.headers, res.data, req.what);
 }

@@ -74,6 +74,47 @@ export function retryDelay(
   return Math.round(exp / 2 + random() * (exp / 2));
 }
 
+/** One request's place in the retry loop: its policy, who to tell, and how to stop waiting. */
+export interface RetryLoop {
+  /** What is attempted, for {@link RetryNotice.what}. */
+  what: string;
+  repeatability: Repeatability;
+  retry: RetryOptions;
+  /** Told before each wait; a listener that throws changes nothing. */
+  onRetry?: ((notice: RetryNotice) => void) | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The one retry loop of the library: runs `attempt` until it returns, or until it throws an error
+ * {@link isRetryable} refuses or the retries are spent (then that error is thrown). Before each
+ * wait, `onRetry` is told what failed and how long the wait is.
+ */
+export async function withRetries<T>(loop: RetryLoop, attempt: () => Promise<T>): Promise<T> {
+  for (let retries = 0; ; ) {
+    try {
+      return await attempt();
+    } catch (error) {
+      retries++;
+      if (retries > loop.retry.maxRetries || !isRetryable(error, loop.repeatability)) throw error;
+      const delayMs = retryDelay(error, retries, loop.retry);
+      if (loop.onRetry) {
+        try {
+          loop.onRetry({
+            what: loop.what,
+            attempt: retries,
+            delayMs,
+            error: (error as AgentforceError).toJSON(),
+          });
+        } catch {
+          // a listener's failure must not change the request
+        }
+      }
+      await sleep(delayMs, loop.signal);
+    }
+  }
+}
+
 /** Waits `ms`, or rejects with an {@link AbortError} when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

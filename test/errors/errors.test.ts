@@ -6,11 +6,16 @@
 import { describe, expect, it } from 'vitest';
 import {
   AbortError,
+  AgentInactiveError,
+  AgentNotAttachedError,
+  AgentNotFoundError,
   AgentforceError,
   ApiError,
   AuthenticationError,
   BadRequestError,
+  BypassUserError,
   ConnectionError,
+  EndpointConfigError,
   InternalServerError,
   InvalidArgumentError,
   LeaseLostError,
@@ -29,6 +34,7 @@ import {
   SnapshotVersionError,
   StoreError,
   TimeoutError,
+  TokenFormatError,
   UnprocessableError,
   errorFromInfo,
   isAgentforceError,
@@ -64,6 +70,13 @@ const CODES: Array<[AgentforceError, string]> = [
   [new LeaseLostError('k', 1), 'lease_lost'],
   [new StoreError('m'), 'store'],
   [new AgentforceError('m'), 'internal'],
+  // A first-contact error keeps its parent's code: retries, the machine and exit codes are unchanged.
+  [new BypassUserError('m'), 'bad_request'],
+  [new AgentNotAttachedError('m'), 'authentication'],
+  [new AgentInactiveError('m'), 'unprocessable'],
+  [new AgentNotFoundError('m'), 'server_error'],
+  [new EndpointConfigError('m'), 'server_error'],
+  [new TokenFormatError('m'), 'authentication'],
 ];
 
 describe('error classes', () => {
@@ -128,9 +141,35 @@ describe('ApiError.generate: status and body to class', () => {
   });
 
   it('a 404 that is not session-not-found says what to check', () => {
-    expect(ApiError.generate(404, 'start session failed').message).toMatch(
-      /check the API host and the agent id/,
-    );
+    const other = ApiError.generate(404, 'start session failed', { body: { error: 'NotFound' } });
+    expect(other.message).toMatch(/Fix: check the API host and the agent id/);
+    const empty = ApiError.generate(404, 'start session failed', { body: '' });
+    expect(empty.hint).toMatch(/not a JWT/);
+    expect(empty.message).toBe(`start session failed. Fix: ${empty.hint}`);
+  });
+
+  it('the hint survives the JSON projection', () => {
+    const error = new BypassUserError('refused. Fix: set bypassUser: false', {
+      status: 400,
+      hint: 'set bypassUser: false',
+    });
+    const rebuilt = errorFromInfo(JSON.parse(JSON.stringify(error)) as ErrorInfo);
+    expect(rebuilt).toBeInstanceOf(BypassUserError);
+    expect(rebuilt.hint).toBe('set bypassUser: false');
+    expect(toErrorInfo(rebuilt).hint).toBe('set bypassUser: false');
+  });
+
+  it.each([
+    [400, { message: 'Invalid user ID provided on start session: ' }, 'start session', BypassUserError],
+    [401, { message: 'Connected app is not attached to Agent' }, 'send message', AgentNotAttachedError],
+    [422, { error: 'RequestProcessingException' }, 'start session', AgentInactiveError],
+    [422, { error: 'RequestProcessingException' }, 'send message', UnprocessableError],
+    [500, { error: 'HttpServerErrorException' }, 'start session', AgentNotFoundError],
+    [500, { error: 'HttpServerErrorException' }, 'send message', InternalServerError],
+    [500, { error: 'EngineConfigLookupException' }, 'start session', EndpointConfigError],
+  ] as const)('%i %j on %s is a %o', (status, body, request, Class) => {
+    const error = ApiError.generate(status, `${request} failed`, { body }, request);
+    expect(error.constructor).toBe(Class);
   });
 });
 
