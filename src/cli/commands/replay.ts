@@ -1,9 +1,11 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { AgentSession, SendOptions } from '../../index.js';
 import { isClosed, sendTurn } from '../batch.js';
 import {
   compareReplies,
+  MATCH_MODES,
   replyShape,
+  type MatchMode,
   type MessageDifference,
   type MessageShape,
   type ReplyShape,
@@ -18,7 +20,7 @@ import {
   type TargetFlags,
 } from '../config.js';
 import { connect, type Connected } from '../connect.js';
-import { EXIT, exitCodeForSessionError, finish } from '../exit-codes.js';
+import { EXIT, exitCodeForSessionError, finish, UsageError } from '../exit-codes.js';
 import { interrupted, whenInterrupted } from '../interrupt.js';
 import { colorFor, describeError, errorInfo, styles, warn } from '../output.js';
 import {
@@ -32,6 +34,8 @@ import {
 interface ReplayFlags extends TargetFlags, SessionFlags {
   json?: boolean;
   stream?: boolean;
+  match: MatchMode;
+  expect?: Map<number, RegExp>;
 }
 
 /** The comparison of one recorded reply (the greeting is turn 0). */
@@ -58,12 +62,40 @@ Examples:
   $ agentforce-session replay golden.jsonl
   $ agentforce-session replay golden.jsonl --json | jq .identical
 
+  # a real agent words its answers differently every run: compare what it does instead
+  $ agentforce-session replay golden.jsonl --match types
+  $ agentforce-session replay golden.jsonl --match actions --expect '3=shipped|on its way'
+
 The user messages are sent again, in order, to the embedded emulator or to the org from the
-environment / flags (the agent id defaults to the recorded one). A reply counts as the same when
-its messages have the same types and texts in the same order (ids and times are ignored). An answer
-to a question is sent as an answer to the new session's question.
+environment / flags (the agent id defaults to the recorded one). --match says what makes a reply
+the same (ids and times are always ignored): exact (the default) the messages' types and texts in
+order; types their types only; actions their types and the actions they report with their
+results. --expect TURN=REGEX (turn 0 is the greeting, repeatable) replaces the text comparison of
+that turn: its reply's text must match REGEX (case-insensitive). An answer to a question is sent
+as an answer to the new session's question.
 Exit codes: 0 identical, 1 different, 2 usage, 3 authentication, 4 configuration, 5 no session.
 `;
+
+/** Parses an `--expect TURN=REGEX` value and adds it to those given so far. */
+export function parseExpectation(
+  value: string,
+  previous?: Map<number, RegExp>,
+): Map<number, RegExp> {
+  const match = /^(\d+)=(.+)$/s.exec(value);
+  if (!match?.[1] || match[2] === undefined)
+    throw new InvalidArgumentError(`expected TURN=REGEX, e.g. 3=shipped (got "${value}")`);
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(match[2], 'i');
+  } catch (err) {
+    throw new InvalidArgumentError(
+      `not a regular expression: ${match[2]} (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+  const out = new Map(previous);
+  out.set(Number(match[1]), pattern);
+  return out;
+}
 
 /** `agentforce-session replay TRANSCRIPT`. */
 export function registerReplayCommand(program: Command): void {
@@ -75,7 +107,17 @@ export function registerReplayCommand(program: Command): void {
     .argument('<transcript>', 'a transcript written by `chat --transcript` or `/save`')
     .option('--json', 'print the report as one JSON object')
     .option('--stream', 'send through the streaming endpoint')
-    .option('--emulator', 'use the embedded emulator, even with SF_* variables set');
+    .option('--emulator', 'use the embedded emulator, even with SF_* variables set')
+    .addOption(
+      new Option('--match <mode>', 'what makes a reply the same: its texts, types or actions')
+        .choices(MATCH_MODES)
+        .default('exact'),
+    )
+    .option(
+      '--expect <turn=regex>',
+      "turn TURN's reply text must match REGEX, instead of the recorded text (repeatable)",
+      parseExpectation,
+    );
   addTargetOptions(command);
   addSessionOptions(command);
   command.addHelpText('after', EXAMPLES).action(async (file: string, flags: ReplayFlags) => {
@@ -97,10 +139,21 @@ function conversationsOf(records: TranscriptRecord[]): Conversation[] {
   return out.filter((c) => c.greeting || c.turns.length > 0);
 }
 
+/** An --expect for a turn no conversation of the transcript has is a usage error. */
+function checkExpectations(conversations: Conversation[], expect?: Map<number, RegExp>): void {
+  for (const turn of expect?.keys() ?? []) {
+    const known = conversations.some((c) =>
+      turn === 0 ? c.greeting !== undefined : c.turns.some((t) => t.turn === turn),
+    );
+    if (!known) throw new UsageError(`--expect ${turn}: the transcript has no turn ${turn}`);
+  }
+}
+
 async function replay(file: string, flags: ReplayFlags): Promise<number> {
   const env = process.env;
   const target = resolveTarget(flags, env, { allowEmbedded: true, command: 'replay' });
   const conversations = conversationsOf(readTranscript(file));
+  checkExpectations(conversations, flags.expect);
   const recordedAgent = conversations.find((c) => c.header)?.header?.agentId;
   const connection = resolveConnection(target, flags, env, recordedAgent);
   const connected = await connect(connection, { say: (line) => warn(line) });
@@ -129,13 +182,14 @@ async function replay(file: string, flags: ReplayFlags): Promise<number> {
     process.stdout.write(
       `${JSON.stringify({
         transcript: file,
+        match: flags.match,
         identical,
         summary: { replies: all.length, same, different: all.length - same },
         conversations: reports.map((turns) => ({ turns })),
       })}\n`,
     );
   } else {
-    printReport(reports, same, all.length);
+    printReport(reports, same, all.length, flags.match);
   }
   return identical ? EXIT.ok : EXIT.failure;
 }
@@ -162,7 +216,13 @@ async function replayOne(
   }
   if (conversation.greeting) {
     reports.push(
-      report(0, '', replyShape(conversation.greeting.messages), replyShape(greeting.messages)),
+      report(
+        0,
+        '',
+        replyShape(conversation.greeting.messages),
+        replyShape(greeting.messages),
+        flags,
+      ),
     );
   }
   for (const recorded of conversation.turns) {
@@ -191,7 +251,7 @@ async function replayOne(
     } catch (err) {
       actual = replyShape([], errorInfo(err));
     }
-    reports.push(report(recorded.turn, recorded.text, expected, actual));
+    reports.push(report(recorded.turn, recorded.text, expected, actual, flags));
   }
   if (!isClosed(session)) {
     try {
@@ -203,8 +263,17 @@ async function replayOne(
   return reports;
 }
 
-function report(turn: number, text: string, expected: ReplyShape, actual: ReplyShape): TurnReport {
-  const differences = compareReplies(expected, actual);
+function report(
+  turn: number,
+  text: string,
+  expected: ReplyShape,
+  actual: ReplyShape,
+  flags: ReplayFlags,
+): TurnReport {
+  const differences = compareReplies(expected, actual, {
+    mode: flags.match,
+    pattern: flags.expect?.get(turn),
+  });
   return {
     turn,
     text,
@@ -216,10 +285,15 @@ function report(turn: number, text: string, expected: ReplyShape, actual: ReplyS
 }
 
 function shown(m: MessageShape | null): string {
-  return m === null ? '(nothing)' : `${m.type} ${JSON.stringify(m.text)}`;
+  if (m === null) return '(nothing)';
+  if (m.type === 'pattern') return `text matching ${m.text}`;
+  const actions = (m.actions ?? []).map(
+    (a) => ` ⚙ ${a.type.slice(a.type.lastIndexOf('/') + 1)} → ${JSON.stringify(a.value)}`,
+  );
+  return `${m.type} ${JSON.stringify(m.text)}${actions.join('')}`;
 }
 
-function printReport(reports: TurnReport[][], same: number, total: number): void {
+function printReport(reports: TurnReport[][], same: number, total: number, match: MatchMode): void {
   const s = styles(colorFor(process.stdout));
   const out = (line: string) => process.stdout.write(`${line}\n`);
   reports.forEach((turns, i) => {
@@ -230,10 +304,11 @@ function printReport(reports: TurnReport[][], same: number, total: number): void
       const status = (r.status === 'same' ? s.green : s.red)(word.padEnd(9));
       out(`${label.padEnd(9)} ${status} ${r.text}`.trimEnd());
       for (const d of r.differences) {
-        out(s.dim(`    message ${d.index}: expected ${shown(d.expected)}`));
-        out(s.dim(`    ${' '.repeat(`message ${d.index}: `.length)}actual   ${shown(d.actual)}`));
+        const what = d.index === 0 ? 'text: ' : `message ${d.index}: `;
+        out(s.dim(`    ${what}expected ${shown(d.expected)}`));
+        out(s.dim(`    ${' '.repeat(what.length)}actual   ${shown(d.actual)}`));
       }
     }
   });
-  out(`${total} replies: ${same} same, ${total - same} different`);
+  out(`${total} replies: ${same} same, ${total - same} different (by ${match})`);
 }
