@@ -183,7 +183,7 @@ export const sessionMachine = setup({
     ),
     sendMessage: fromPromise<SendMessageOutput, SendMessageInput>(() => notProvided('sendMessage')),
     endSession: fromPromise<EndSessionOutput, EndSessionInput>(() => notProvided('endSession')),
-    /** Streams the reply, sending `STREAM.EVENT`s, then `STREAM.DONE` or `STREAM.FAILED`. */
+    /** Streams the reply, sending a `STREAM.EVENT` per read, then `STREAM.DONE` or `STREAM.FAILED`. */
     streamMessage: fromCallback<SessionEvent, StreamMessageInput>(() =>
       notProvided('streamMessage'),
     ),
@@ -358,12 +358,19 @@ export const sessionMachine = setup({
       inFlight: null,
       pendingQuestionId: questionIn(outputOf<SendMessageOutput>(event).messages),
     })),
-    emitStreamEvent: emit(({ context, event }) => ({
-      type: 'turn.stream' as const,
-      turnId: context.inFlight?.turnId ?? '',
-      sequenceId: event.type === 'STREAM.EVENT' ? event.sequenceId : -1,
-      event: event.type === 'STREAM.EVENT' ? event.event : { kind: 'end-of-turn' as const },
-    })),
+    /** Emits `turn.stream` for each event of one read of the stream, in order. */
+    emitStreamEvents: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'STREAM.EVENT') return;
+      const turnId = context.inFlight?.turnId ?? '';
+      for (const streamed of event.events) {
+        enqueue.emit({
+          type: 'turn.stream',
+          turnId,
+          sequenceId: event.sequenceId,
+          event: streamed,
+        });
+      }
+    }),
     dropQueuedTurn: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'CANCEL') return;
       enqueue.assign({ queue: context.queue.filter((t) => t.turnId !== event.turnId) });
@@ -678,7 +685,7 @@ export const sessionMachine = setup({
             ],
           },
           on: {
-            'STREAM.EVENT': { guard: 'isCurrentStreamEvent', actions: 'emitStreamEvent' },
+            'STREAM.EVENT': { guard: 'isCurrentStreamEvent', actions: 'emitStreamEvents' },
             'STREAM.DONE': REPLY_ARRIVED,
             'STREAM.FAILED': [
               {

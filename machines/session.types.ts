@@ -157,8 +157,11 @@ export type SessionEvent =
   | { type: 'SEQUENCE.FLOOR'; lastSequenceId: number }
   /** The caller gave up on a message: abort it if in flight, drop it if waiting. */
   | { type: 'CANCEL'; turnId: string }
-  /** From the stream actor: one event of the streamed reply. */
-  | { type: 'STREAM.EVENT'; sessionId: string; sequenceId: number; event: StreamEvent }
+  /**
+   * From the stream actor: the events of the streamed reply that one network read brought, in
+   * order (one machine event per read, not per event: each is a macrostep).
+   */
+  | { type: 'STREAM.EVENT'; sessionId: string; sequenceId: number; events: StreamEvent[] }
   /** From the stream actor: the reply is complete. */
   | { type: 'STREAM.DONE'; output: SendMessageOutput }
   /** From the stream actor: the streamed turn failed. */

@@ -1,9 +1,11 @@
 /**
  * What one streamed event costs in the session machine: a session whose stream actor is a stub
- * in `active.streaming`, fed `STREAM.EVENT`s by hand (each a macrostep: the ordering guard, the
- * `turn.stream` emit, a new snapshot) up to the caller's listener, against the same events
- * handed to the same listener directly. CPU µs and bytes allocated per event.
- * `node --min-semi-space-size=64 --max-semi-space-size=64 --import tsx bench/profile/stream-event.ts [events]`.
+ * in `active.streaming`, fed `STREAM.EVENT`s by hand, each carrying the events of one network read
+ * (1, 7 or 50; each `STREAM.EVENT` is a macrostep: the ordering guard, a new snapshot, then one
+ * `turn.stream` emit per event) up to the caller's listener, against the same events handed to the
+ * same listener directly. CPU µs and bytes allocated per event.
+ * `node --min-semi-space-size=64 --max-semi-space-size=64 --import tsx bench/profile/stream-event.ts [events per round] [rounds]`.
+ * Medians over the rounds.
  */
 import { createActor, fromCallback, fromPromise } from 'xstate';
 import type {
@@ -19,7 +21,8 @@ import { AgentforceClient } from '../../src/index.js';
 import { AgentSession } from '../../src/session.js';
 import { AGENT_ID } from '../lib/wire.js';
 
-const count = Number(process.argv[2] ?? 20000);
+const count = Number(process.argv[2] ?? 5000);
+const rounds = Number(process.argv[3] ?? 9);
 const client = new AgentforceClient({ myDomainUrl: 'http://127.0.0.1:9', auth: 'token' });
 let input: StreamMessageInput | undefined;
 const machine = client.machine.provide({
@@ -50,22 +53,41 @@ const listener = (_: StreamEvent) => void seen++;
 session.on('turn.stream', (e) => listener(e.event));
 const delta: StreamEvent = { kind: 'delta', text: 'word ', offset: 0 };
 
-function measure(label: string, feed: () => void): void {
-  for (let i = 0; i < 2000; i++) feed();
+const iterator = reply[Symbol.asyncIterator]();
+let buffered = 0;
+const results = new Map<string, { cpu: number[]; bytes: number[] }>();
+/** Feeds `perRead` events per call; CPU and bytes per event. */
+async function measure(label: string, perRead: number, feed: () => void): Promise<void> {
+  const calls = Math.ceil(count / perRead);
   const heap = process.memoryUsage().heapUsed;
   const cpu = process.cpuUsage();
-  for (let i = 0; i < count; i++) feed();
+  for (let i = 0; i < calls; i++) feed();
   const c = process.cpuUsage(cpu);
   const bytes = process.memoryUsage().heapUsed - heap;
-  console.log(
-    `${label}: ${((c.user + c.system) / count).toFixed(2)} µs CPU, ${Math.round(bytes / count)} B per event`,
-  );
+  const events = calls * perRead;
+  const r = results.get(label) ?? { cpu: [], bytes: [] };
+  r.cpu.push((c.user + c.system) / events);
+  r.bytes.push(bytes / events);
+  results.set(label, r);
+  // The stream's own iterator buffers what the machine emitted: read it, outside the clock.
+  if (label.startsWith('through')) buffered += events;
+  for (; buffered > 0; buffered--) await iterator.next();
 }
-for (let r = 0; r < 3; r++) {
-  measure('through the machine (STREAM.EVENT)', () =>
-    session.actor.send({ type: 'STREAM.EVENT', sessionId, sequenceId, event: delta }),
+const read = (n: number) => Array.from({ length: n }, () => delta);
+for (let r = 0; r < rounds; r++) {
+  for (const n of [1, 7, 50]) {
+    const events = read(n);
+    await measure(`through the machine, ${n} per read`, n, () =>
+      session.actor.send({ type: 'STREAM.EVENT', sessionId, sequenceId, events }),
+    );
+  }
+  await measure('handed to the listener', 1, () => listener(delta));
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+for (const [label, r] of results) {
+  console.log(
+    `${label}: ${median(r.cpu).toFixed(2)} µs CPU (min ${Math.min(...r.cpu).toFixed(2)}), ${Math.round(median(r.bytes))} B per event`,
   );
-  measure('handed to the listener', () => listener(delta));
 }
 reply.cancel();
 console.log(`${seen} events reached the listener`);

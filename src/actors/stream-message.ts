@@ -1,6 +1,7 @@
 /**
  * The streaming send: `POST /sessions/{id}/messages/stream`, read as Server-Sent Events with
- * eventsource-parser, turned into `STREAM.*` events for the session machine.
+ * eventsource-parser, turned into `STREAM.*` events for the session machine: one `STREAM.EVENT` per
+ * network read, with the events that read brought.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import type { Readable } from 'node:stream';
@@ -129,6 +130,9 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
       const messages: ResponseMessage[] = [];
       let ended = false;
       let failure: AgentforceError | undefined;
+      // The events of one network read go to the machine as one STREAM.EVENT (each machine event
+      // is a macrostep; the caller still gets a `turn.stream` per event, in order).
+      let read: StreamEvent[] = [];
       const parser = createParser({
         onEvent: (frame) => {
           if (ended || failure) return;
@@ -139,7 +143,7 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
             return;
           }
           if (complete) messages.push(complete);
-          if (event) sendBack({ type: 'STREAM.EVENT', sessionId, sequenceId, event });
+          if (event) read.push(event);
           if (event?.kind === 'end-of-turn') ended = true;
         },
       });
@@ -158,6 +162,11 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
         for await (const chunk of body) {
           armIdle();
           parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+          if (read.length > 0 && !finished) {
+            const events = read;
+            read = [];
+            sendBack({ type: 'STREAM.EVENT', sessionId, sequenceId, events });
+          }
           if (ended || failure) break;
         }
       } catch (err) {

@@ -134,39 +134,41 @@ describe('sequence ordering: replies to another message are dropped', () => {
 describe('sequence ordering: stream events of another message are dropped', () => {
   const progress = { kind: 'progress', message: { type: 'ProgressIndicator', id: 'p' } } as const;
 
-  it('a stream event with an older sequenceId is not passed on', () =>
+  it('a read of stream events with an older sequenceId is not passed on', () =>
     streaming().then((s) => {
       s.streams[0]!.sendBack({
         type: 'STREAM.EVENT',
         sessionId: 's1',
         sequenceId: 0,
-        event: progress,
+        events: [progress, progress],
       });
       expect(ofType(s, 'turn.stream')).toEqual([]);
       expectStillInFlight(s);
     }));
 
-  it('a stream event of another server session is not passed on', () =>
+  it('a read of stream events of another server session is not passed on', () =>
     streaming().then((s) => {
       s.streams[0]!.sendBack({
         type: 'STREAM.EVENT',
         sessionId: 's0',
         sequenceId: 1,
-        event: progress,
+        events: [progress, progress],
       });
       expect(ofType(s, 'turn.stream')).toEqual([]);
     }));
 
-  it('a stream event of the message in flight is passed on (control)', () =>
+  it('the events of one read of the message in flight are passed on, one by one, in order (control)', () =>
     streaming().then((s) => {
+      const delta = { kind: 'delta', text: 'Hi', offset: 0 } as const;
       s.streams[0]!.sendBack({
         type: 'STREAM.EVENT',
         sessionId: 's1',
         sequenceId: 1,
-        event: progress,
+        events: [progress, delta],
       });
       expect(ofType(s, 'turn.stream')).toEqual([
         { type: 'turn.stream', turnId: 't1', sequenceId: 1, event: progress },
+        { type: 'turn.stream', turnId: 't1', sequenceId: 1, event: delta },
       ]);
     }));
 

@@ -267,7 +267,9 @@ export const VARIANTS: readonly Variant[] = [
     make: (s) => ({
       type: 'STREAM.EVENT',
       ...current(s),
-      event: { kind: 'progress', message: { type: 'ProgressIndicator', id: 'model-progress' } },
+      events: [
+        { kind: 'progress', message: { type: 'ProgressIndicator', id: 'model-progress' } },
+      ],
     }),
   },
   {
