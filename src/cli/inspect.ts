@@ -4,12 +4,16 @@
  * every event redacted (see src/inspect.ts). Open `url` in a browser to watch the sessions in
  * Stately's inspector.
  */
-import { createWebSocketInspector } from '@statelyai/inspect';
-import { createInspectorServer } from '@statelyai/inspect/server';
+import type * as InspectServer from '@statelyai/inspect/server';
 import http from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import type { InspectionEvent, Observer } from 'xstate';
 import { sanitizeInspector, statelyInspectorOptions, type SanitizeOptions } from '../inspect.js';
+import { importOptional } from '../optional-dependency.js';
+
+/** `@statelyai/inspect` is an optional peer dependency: loaded only when an inspector starts. */
+const FEATURE = 'the live inspector (--inspect)';
+const PACKAGE = '@statelyai/inspect';
 
 /** Options of {@link startInspector}. */
 export interface StartInspectorOptions {
@@ -76,6 +80,7 @@ async function waitListening(port: number, attempts = 50): Promise<void> {
  * does not return it): to see a listen error, and to close the connections `stop()` leaves open.
  */
 function startRelay(
+  createInspectorServer: typeof InspectServer.createInspectorServer,
   port: number,
   inspectorUrl: string | undefined,
 ): { relay: { stop(): void }; httpServer: http.Server | undefined } {
@@ -98,7 +103,7 @@ function startRelay(
 }
 
 /**
- * Starts a local inspector: the `@statelyai/inspect` relay (`createInspectorServer`, not opening
+ * Starts a local inspector (it needs `@statelyai/inspect`, an optional peer dependency): the relay (`createInspectorServer`, not opening
  * a browser) and a `createWebSocketInspector` connected to it. Returns the sanitizing `inspect`
  * observer to give to {@link AgentforceClient}, the page to open, and `close()`.
  *
@@ -118,8 +123,12 @@ export async function startInspector(
   if (!Number.isInteger(requested) || requested < 0 || requested > 65535) {
     throw new TypeError(`inspector: port must be an integer 0-65535 (got ${String(requested)})`);
   }
+  const [{ createWebSocketInspector }, { createInspectorServer }] = await Promise.all([
+    importOptional(() => import('@statelyai/inspect'), PACKAGE, FEATURE),
+    importOptional(() => import('@statelyai/inspect/server'), PACKAGE, FEATURE),
+  ]);
   const port = await freePort(requested);
-  const { relay, httpServer } = startRelay(port, options.inspectorUrl);
+  const { relay, httpServer } = startRelay(createInspectorServer, port, options.inspectorUrl);
   // The relay's WebSocket connections (a browser page, receivers): `stop()` leaves them open,
   // which would keep the process alive, so they are tracked and closed here.
   const sockets = new Set<Socket>();

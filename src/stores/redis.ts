@@ -1,5 +1,7 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type * as IORedis from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { AgentforceError, InvalidArgumentError } from '../errors.js';
+import { requireOptional } from '../optional-dependency.js';
 import { acquireWithRetry } from './acquire.js';
 import { LeaseLostError, StoreError } from './errors.js';
 import {
@@ -42,6 +44,15 @@ const GLOB_SPECIALS = /[*?[\]\\]/g;
 
 function ignore(): void {}
 
+/** A client of the store's own, from `ioredis`, an optional peer dependency loaded here. */
+function connect(url: string, options: RedisOptions | undefined): Redis {
+  const { Redis: RedisClient } = requireOptional<typeof IORedis>(
+    'ioredis',
+    'RedisStore (agentforce-session/redis)',
+  );
+  return new RedisClient(url, options ?? {});
+}
+
 /** The Redis keys of one conversation. */
 interface ConversationKeys {
   session: string;
@@ -81,6 +92,7 @@ export class RedisStore implements SessionStore {
   /**
    * @param client - An ioredis client (the caller keeps ownership: `close` does not quit it), or
    *   a Redis URL (the store creates the client and quits it on `close`).
+   * @throws MissingDependencyError for a URL when the optional package `ioredis` is not installed.
    */
   constructor(client: Redis | string, options: RedisStoreOptions = {}) {
     const prefix = options.prefix ?? 'agentforce:';
@@ -90,7 +102,7 @@ export class RedisStore implements SessionStore {
     this.#prefix = prefix;
     this.#counterTtlMs = checkCounterTtl(options.counterTtlMs ?? DAY_MS);
     this.#ownsClient = typeof client === 'string';
-    const redis = typeof client === 'string' ? new Redis(client, options.redis ?? {}) : client;
+    const redis = typeof client === 'string' ? connect(client, options.redis) : client;
     // A client of our own: its connection errors reach the caller as StoreError from the
     // commands, so the 'error' events need no other listener.
     if (this.#ownsClient) redis.on('error', ignore);
