@@ -79,6 +79,11 @@ describe('POST /services/oauth2/token', () => {
       form({ grant_type: 'client_credentials', client_id: 'other', client_secret: 'the-secret' }),
     );
     expect(wrongId.status).toBe(400);
+    // An unknown consumer key is not a wrong secret (real-api-fidelity row 5).
+    expect(wrongId.body).toEqual({
+      error: 'invalid_client_id',
+      error_description: 'client identifier invalid',
+    });
     await getToken(api, 'the-id', 'the-secret');
   });
 

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerChatCommand } from './chat.js';
 import { registerDiagramCommand } from './diagram.js';
+import { registerDoctorCommand } from './doctor.js';
 import { registerEndCommand } from './end.js';
 import { registerFakeServerCommand } from './fake-server.js';
 import { registerReplayCommand } from './replay.js';
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerEndCommand(program);
   registerSessionsCommand(program);
   registerReplayCommand(program);
+  registerDoctorCommand(program);
   registerFakeServerCommand(program);
   registerDiagramCommand(program);
 }

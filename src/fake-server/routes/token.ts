@@ -27,10 +27,11 @@ export function tokenRoute(x: Exchange, query: Readonly<Record<string, string>>)
     return fail('invalid_client', 'invalid client credentials');
   }
   const { clientId, clientSecret } = x.state.options;
-  if (
-    (clientId !== undefined && parsed.data.client_id !== clientId) ||
-    (clientSecret !== undefined && parsed.data.client_secret !== clientSecret)
-  ) {
+  // An unknown consumer key and a wrong secret are told apart, as Salesforce does.
+  if (clientId !== undefined && parsed.data.client_id !== clientId) {
+    return fail('invalid_client_id', 'client identifier invalid');
+  }
+  if (clientSecret !== undefined && parsed.data.client_secret !== clientSecret) {
     return fail('invalid_client', 'invalid client credentials');
   }
   return x.json(200, x.state.tokens.issue(parsed.data.client_id, x.now()), headers);

@@ -1,0 +1,440 @@
+/**
+ * The checks of `agentforce-session doctor`, one per step, in order. Each looks at one thing a
+ * first contact with an org needs and says what it found; the first that fails names a
+ * diagnosis (doctor-diagnoses.ts) and the steps after it are skipped. The token, the My Domain
+ * and the agent are checked with plain HTTP so that each reply is seen as the org sent it; the
+ * session is then started, used and ended through the library, as `chat` does.
+ */
+import { TOKEN_PATH, joinUrl } from '../../api/index.js';
+import { AgentforceClient, type AgentSession, type ErrorInfo } from '../../index.js';
+import { toErrorInfo } from '../../errors.js';
+import { decodeTokenClaims } from '../../fake-server/tokens.js';
+import {
+  DOCTOR_STEPS,
+  REQUIRED_SCOPES,
+  type DiagnosisId,
+  type DoctorStep,
+} from './doctor-diagnoses.js';
+
+/** What doctor checks: the resolved configuration. */
+export interface DoctorInput {
+  /** My Domain URL (the token host and `instanceConfig.endpoint`). */
+  myDomainUrl: string;
+  /** `--api-base`, when given. */
+  apiBaseUrl: string | undefined;
+  /** What the configuration step found (said in its checklist line). */
+  configured: string;
+  clientId: string;
+  /** Never printed. */
+  clientSecret: string;
+  /** The agent, by id or by API name (one of them). */
+  agentId: string | undefined;
+  agentName: string | undefined;
+  /** `--send TEXT`: one message to send. */
+  send: string | undefined;
+  /** Milliseconds each plain HTTP request may take. */
+  timeoutMs: number;
+}
+
+/** The result of one step. */
+export interface StepResult {
+  step: DoctorStep;
+  status: 'pass' | 'fail' | 'skip';
+  /** What was found, in a few words (never a secret or a token). */
+  found: string;
+  /** For a failed step: the diagnosis. */
+  diagnosis?: DiagnosisId;
+}
+
+type Outcome = Omit<StepResult, 'step'>;
+
+const pass = (found: string): Outcome => ({ status: 'pass', found });
+const fail = (diagnosis: DiagnosisId, found: string): Outcome => ({
+  status: 'fail',
+  found,
+  diagnosis,
+});
+
+/** What a step after the first failure says. */
+export const SKIPPED = 'not run: an earlier step failed';
+
+/** The API version of the REST query that looks the agent up. */
+export const QUERY_API_VERSION = 'v62.0';
+/** The Agent API's production host. */
+export const PRODUCTION_API_BASE = 'https://api.salesforce.com';
+
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
+const API_HOST = /^((test|dev|stage)\.)?api\.(gov\.)?salesforce\.com$/i;
+const ORG_HOST = /\.(my\.salesforce\.com|lightning\.force\.com|my\.site\.com|force\.com)$/i;
+
+/** A My Domain is a sandbox's when its host ends with `.sandbox.my.salesforce.com`. */
+export function isSandboxMyDomain(myDomainUrl: string): boolean {
+  return /\.sandbox\.my\.salesforce\.com$/i.test(hostOf(myDomainUrl));
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
+/** Checks the shape of the My Domain URL (no request). */
+export function checkMyDomain(myDomainUrl: string): Outcome {
+  const host = hostOf(myDomainUrl);
+  if (/\.lightning\.force\.com$/i.test(host)) return fail('my-domain-lightning', host);
+  if (/^(login|test)\.salesforce\.com$/i.test(host)) return fail('my-domain-login-host', host);
+  if (API_HOST.test(host)) return fail('my-domain-api-host', host);
+  const kind = LOOPBACK.test(host)
+    ? 'on loopback: an emulator'
+    : isSandboxMyDomain(myDomainUrl)
+      ? 'a sandbox My Domain'
+      : /\.my\.salesforce\.com$/i.test(host)
+        ? 'a production My Domain'
+        : 'not a *.my.salesforce.com host: a custom domain?';
+  return pass(`${myDomainUrl} (${kind})`);
+}
+
+/** Where the client sends Agent API calls, and why: the flag, the token's reply, or the default. */
+export function apiHostOf(
+  apiBaseUrl: string | undefined,
+  apiInstanceUrl: string | undefined,
+): { url: string; from: string } {
+  if (apiBaseUrl !== undefined) return { url: apiBaseUrl, from: '--api-base' };
+  if (apiInstanceUrl !== undefined && apiInstanceUrl !== '')
+    return { url: apiInstanceUrl.replace(/\/+$/, ''), from: "the token's api_instance_url" };
+  return { url: PRODUCTION_API_BASE, from: 'the default: the token named none' };
+}
+
+/** Checks the Agent API host against the My Domain (no request). */
+export function checkApiHost(myDomainUrl: string, api: { url: string; from: string }): Outcome {
+  const host = hostOf(api.url);
+  const found = `${api.url} (${api.from})`;
+  if (ORG_HOST.test(host)) return fail('api-host-my-domain', found);
+  if (isSandboxMyDomain(myDomainUrl) && /^api\.salesforce\.com$/i.test(host)) {
+    return fail('api-host-sandbox', found);
+  }
+  return pass(found);
+}
+
+/** The scopes granted: the token reply's `scope`, else the JWT's `scope` / `scp` claim. */
+export function checkScopes(
+  replyScope: string | undefined,
+  claims: Record<string, unknown> | undefined,
+): Outcome {
+  const claim = claims?.['scope'] ?? claims?.['scp'];
+  const text =
+    replyScope ??
+    (typeof claim === 'string' ? claim : Array.isArray(claim) ? claim.join(' ') : undefined);
+  if (text === undefined) return pass('the token names no scopes: not checked');
+  const granted = text.split(/\s+/).filter(Boolean);
+  const missing = REQUIRED_SCOPES.filter((s) => !granted.includes(s));
+  if (missing.length > 0) {
+    return fail(
+      'scope-missing',
+      `granted: ${granted.join(' ') || '(none)'}; missing: ${missing.join(' ')}`,
+    );
+  }
+  return pass(granted.join(' '));
+}
+
+/** Maps an OAuth error reply of the token endpoint to its diagnosis. */
+export function tokenDiagnosis(status: number, body: unknown): DiagnosisId {
+  if (
+    typeof body !== 'object' ||
+    body === null ||
+    typeof (body as { error?: unknown }).error !== 'string'
+  ) {
+    return status === 429
+      ? 'token-rate-limited'
+      : status === 404 || status < 500
+        ? 'token-endpoint-not-found'
+        : 'token-refused';
+  }
+  const { error, error_description: description } = body as {
+    error: string;
+    error_description?: unknown;
+  };
+  const text = typeof description === 'string' ? description : '';
+  if (status === 429 || /rate exceeded/i.test(text)) return 'token-rate-limited';
+  switch (error) {
+    case 'invalid_client_id':
+      return 'token-invalid-client-id';
+    case 'invalid_client':
+      return 'token-invalid-client';
+    case 'unsupported_grant_type':
+      return 'token-unsupported-grant';
+    case 'invalid_grant':
+      if (/no client credentials user/i.test(text)) return 'token-no-run-as-user';
+      if (/maximum logins exceeded/i.test(text)) return 'token-max-logins';
+      return 'token-invalid-grant';
+    default:
+      return 'token-refused';
+  }
+}
+
+/**
+ * Maps a failed session start to its diagnosis: by the error's code when the library named the
+ * failure, else by its status and message.
+ */
+export function startDiagnosis(error: ErrorInfo): DiagnosisId {
+  switch (error.code as string) {
+    case 'endpoint_config':
+      return 'endpoint-mismatch';
+    case 'agent_not_found':
+      return 'agent-unknown';
+    case 'agent_inactive':
+      return 'agent-inactive';
+    case 'agent_not_attached':
+      return 'agent-not-attached';
+    case 'bypass_user_refused':
+      return 'employee-bypass-user';
+    case 'token_not_jwt':
+      return 'start-not-found';
+    case 'connection':
+    case 'timeout':
+      return 'api-unreachable';
+  }
+  const { status, message } = error;
+  if (status === 401)
+    return /not attached/i.test(message) ? 'agent-not-attached' : 'start-unauthorized';
+  if (status === 422) return 'agent-inactive';
+  if (status === 404) return 'start-not-found';
+  if (status === 400 && /invalid user id/i.test(message)) return 'employee-bypass-user';
+  if (status === 500 && /engine ?config/i.test(message)) return 'endpoint-mismatch';
+  if (status === 500 && /UNKNOWN_EXCEPTION/.test(message)) return 'agent-unknown';
+  if (status !== undefined && status >= 400 && status < 500) return 'start-refused';
+  return 'start-failed';
+}
+
+interface Reply {
+  status: number;
+  body: unknown;
+}
+
+/** A plain HTTP request with a deadline; a transport failure becomes a short description. */
+async function request(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+): Promise<Reply | { failed: string }> {
+  try {
+    const res = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text) as unknown;
+    } catch {
+      // not JSON: kept as text
+    }
+    return { status: res.status, body };
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    if (e.name === 'TimeoutError') return { failed: `no answer within ${timeoutMs} ms` };
+    return { failed: e.cause?.code ?? e.cause?.message ?? e.message };
+  }
+}
+
+/** An error reply in a few words: status, then the error and its description or message. */
+function describeReply(reply: Reply): string {
+  const b = reply.body;
+  const first = Array.isArray(b) ? (b[0] as unknown) : b;
+  if (typeof first === 'object' && first !== null) {
+    const o = first as Record<string, unknown>;
+    const kind = o['error'] ?? o['errorCode'];
+    const text = o['error_description'] ?? o['message'];
+    return [reply.status, kind, text]
+      .filter((x) => typeof x === 'string' || typeof x === 'number')
+      .join(' ')
+      .replace(/^(\d+ \S+) /, '$1: ');
+  }
+  const text = typeof b === 'string' ? b.trim().replace(/\s+/g, ' ') : '';
+  return text === ''
+    ? `${reply.status} with an empty body`
+    : `${reply.status} ${text.slice(0, 80)}`;
+}
+
+function clip(text: string, max = 80): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one;
+}
+
+/** The agent as the org describes it. */
+interface FoundAgent {
+  id: string;
+  developerName: string;
+  type: string | undefined;
+}
+
+const AGENT_TYPES: Readonly<Record<string, { kind: string; bypassUser: boolean }>> = {
+  EinsteinServiceAgent: { kind: 'a Service agent', bypassUser: true },
+  AgentforceEmployeeAgent: { kind: 'an Employee agent', bypassUser: false },
+};
+
+/**
+ * Runs every step in order and stops at the first failure (the steps after it are skipped).
+ * The session it opens is always ended, even when a step after the start fails.
+ */
+export async function runDoctor(input: DoctorInput): Promise<StepResult[]> {
+  const results: StepResult[] = [{ step: 'config', status: 'pass', found: input.configured }];
+  let token:
+    | {
+        access: string;
+        reply: Record<string, unknown>;
+        claims: Record<string, unknown> | undefined;
+      }
+    | undefined;
+  let apiHost: { url: string; from: string } | undefined;
+  let agent: FoundAgent | undefined;
+  let session: AgentSession | undefined;
+  let client: AgentforceClient | undefined;
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+
+  const steps: Record<Exclude<DoctorStep, 'config'>, () => Promise<Outcome> | Outcome> = {
+    'my-domain': () => checkMyDomain(input.myDomainUrl),
+    reachable: async () => {
+      const r = await request(input.myDomainUrl, { method: 'GET' }, input.timeoutMs);
+      if ('failed' in r) return fail('my-domain-unreachable', r.failed);
+      return pass(`HTTP ${r.status} over ${new URL(input.myDomainUrl).protocol.slice(0, -1)}`);
+    },
+    token: async () => {
+      const r = await request(
+        joinUrl(input.myDomainUrl, TOKEN_PATH),
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+          },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: input.clientId,
+            client_secret: input.clientSecret,
+          }).toString(),
+        },
+        input.timeoutMs,
+      );
+      if ('failed' in r) return fail('my-domain-unreachable', r.failed);
+      const body = r.body as Record<string, unknown> | null;
+      const access = r.status >= 200 && r.status < 300 ? str(body?.['access_token']) : undefined;
+      if (access === undefined) {
+        const id =
+          r.status < 300 && typeof body === 'object'
+            ? 'token-refused'
+            : tokenDiagnosis(r.status, r.body);
+        return fail(id, r.status < 300 ? `${r.status} without access_token` : describeReply(r));
+      }
+      token = { access, reply: body!, claims: decodeTokenClaims(access) };
+      const format = str(body!['token_format']);
+      return pass(`issued${format ? ` (token_format ${format})` : ''}`);
+    },
+    jwt: () => {
+      const t = token!;
+      if (t.claims === undefined) {
+        return fail('token-not-jwt', `an opaque token of ${t.access.length} characters`);
+      }
+      const exp = t.claims['exp'];
+      const left =
+        typeof exp === 'number' ? Math.round((exp * 1000 - Date.now()) / 60_000) : undefined;
+      return pass(
+        left === undefined ? 'a JWT (no exp claim)' : `a JWT, valid for ${left} more min`,
+      );
+    },
+    scopes: () => checkScopes(str(token!.reply['scope']), token!.claims),
+    'api-host': () => {
+      apiHost = apiHostOf(input.apiBaseUrl, str(token!.reply['api_instance_url']));
+      return checkApiHost(input.myDomainUrl, apiHost);
+    },
+    agent: async () => {
+      const where =
+        input.agentName !== undefined
+          ? `DeveloperName = '${input.agentName}'`
+          : `Id = '${input.agentId ?? ''}'`;
+      const q = `SELECT Id, DeveloperName, AgentType FROM BotDefinition WHERE ${where}`;
+      const instance = str(token!.reply['instance_url']) ?? input.myDomainUrl;
+      const r = await request(
+        `${joinUrl(instance, `/services/data/${QUERY_API_VERSION}/query`)}?q=${encodeURIComponent(q)}`,
+        { headers: { authorization: `Bearer ${token!.access}`, accept: 'application/json' } },
+        input.timeoutMs,
+      );
+      if ('failed' in r) return fail('agent-lookup-failed', r.failed);
+      const records = (r.body as { records?: unknown } | null)?.records;
+      if (r.status !== 200 || !Array.isArray(records))
+        return fail('agent-lookup-failed', describeReply(r));
+      const record = records[0] as Record<string, unknown> | undefined;
+      const wanted = input.agentName ?? input.agentId ?? '';
+      if (record === undefined || str(record['Id']) === undefined)
+        return fail('agent-not-found', `no agent ${wanted}`);
+      agent = {
+        id: str(record['Id'])!,
+        developerName: str(record['DeveloperName']) ?? '?',
+        type: str(record['AgentType']),
+      };
+      const known = agent.type === undefined ? undefined : AGENT_TYPES[agent.type];
+      const needs = known
+        ? `${known.kind} (${agent.type}): start with bypassUser ${known.bypassUser}`
+        : `type ${agent.type ?? 'not given'}`;
+      return pass(`${agent.developerName} (${agent.id}), ${needs}`);
+    },
+    start: async () => {
+      const api = apiHost!;
+      const access = token!.access;
+      client = new AgentforceClient({
+        myDomainUrl: input.myDomainUrl,
+        apiBaseUrl: api.url,
+        auth: () => ({ accessToken: access, apiInstanceUrl: api.url }),
+      });
+      session = client.session({ agentId: agent!.id });
+      try {
+        const greeting = await session.start();
+        return pass(
+          `session ${greeting.sessionId}${greeting.text ? `: "${clip(greeting.text, 60)}"` : ''}`,
+        );
+      } catch (err) {
+        const info = toErrorInfo(err);
+        return fail(startDiagnosis(info), clip(info.message, 160));
+      }
+    },
+    send: async () => {
+      if (input.send === undefined) return { status: 'skip', found: 'no --send TEXT given' };
+      try {
+        const turn = await session!.send(input.send);
+        return pass(`reply: "${clip(turn.text, 60)}"`);
+      } catch (err) {
+        return fail('send-failed', clip(toErrorInfo(err).message, 160));
+      }
+    },
+    end: async () => {
+      try {
+        const outcome = await session!.end();
+        return pass(`ended (${outcome.endReason ?? outcome.reason})`);
+      } catch (err) {
+        return fail('end-failed', clip(toErrorInfo(err).message, 160));
+      }
+    },
+  };
+
+  let failed = false;
+  try {
+    for (const step of DOCTOR_STEPS.slice(1) as Array<Exclude<DoctorStep, 'config'>>) {
+      if (failed) {
+        results.push({ step, status: 'skip', found: SKIPPED });
+        continue;
+      }
+      const outcome = await steps[step]();
+      results.push({ step, ...outcome });
+      failed = outcome.status === 'fail';
+    }
+  } finally {
+    // A session left open by a failed send is ended all the same (not reported: a step failed).
+    if (session !== undefined && session.state !== 'closed')
+      await session.end().catch(() => undefined);
+    client?.close();
+  }
+  return results;
+}
