@@ -13,7 +13,7 @@ beforeAll(() => {
 
 afterAll(() => home.cleanup());
 
-describe('help and version', { timeout: 60_000 }, () => {
+describe('help and version', { timeout: 120_000 }, () => {
   it('--version prints the package version', async () => {
     const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
       version: string;
@@ -43,7 +43,8 @@ describe('help and version', { timeout: 60_000 }, () => {
       ]),
     );
     const each = await Promise.all(
-      commands.map((c) => runCli([c, '--help'], { env: cleanEnv(home.dir) })),
+      // Started together: on a loaded machine each may take longer than runCli's default 30 s.
+      commands.map((c) => runCli([c, '--help'], { env: cleanEnv(home.dir), timeoutMs: 90_000 })),
     );
     each.forEach((r, i) => {
       expect(r.code, commands[i]).toBe(0);
