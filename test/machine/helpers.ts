@@ -31,6 +31,8 @@ export interface PendingStream {
 export interface StubOptions {
   /** The stream actor throws when it starts (the HTTP one never does; see the model's UNREACHABLE). */
   streamThrows?: boolean;
+  /** Keep the machine's own `newExternalSessionKey` (a random UUID) instead of none. */
+  sessionKeys?: boolean;
 }
 
 export function stubbedSession(input: Partial<SessionInput> = {}, options: StubOptions = {}) {
@@ -64,9 +66,7 @@ export function stubbedSession(input: Partial<SessionInput> = {}, options: StubO
         return () => (s.aborted = true);
       }),
     },
-    actions: {
-      newExternalSessionKey: () => undefined,
-    },
+    actions: options.sessionKeys ? {} : { newExternalSessionKey: () => undefined },
   });
   const actor: Actor<typeof machine> = createActor(machine, {
     input: {

@@ -1,0 +1,88 @@
+/**
+ * The idle deadline with the machine's own `idleDeadline` actor (docs/lifecycle.md, "The idle
+ * deadline"): stamped on entering `awaitingInput`, `IDLE_TIMEOUT` when it passes, cleared and
+ * stopped on leaving, and no timer at all without `idleTimeoutMs`. The clock is vitest's.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { inform, stubbedSession } from './helpers.js';
+
+type Stubbed = ReturnType<typeof stubbedSession>;
+
+const IDLE_MS = 1_000;
+
+/** Settles the oldest pending request of `actor` under fake timers (`settle` waits a real macrotask). */
+async function settle(s: Stubbed, actor: string, output: unknown) {
+  const i = s.pending.findIndex((p) => p.actor === actor);
+  const [p] = s.pending.splice(i, 1);
+  p!.resolve(output);
+  await vi.advanceTimersByTimeAsync(0);
+}
+
+async function toAwaitingInput(s: Stubbed) {
+  s.actor.send({ type: 'START' });
+  await settle(s, 'authorize', { expiresAt: null });
+  await settle(s, 'startSession', { sessionId: 's1', messages: [inform('hello')] });
+}
+
+const answer = (s: Stubbed, sequenceId: number) =>
+  settle(s, 'sendMessage', { sessionId: 's1', sequenceId, messages: [inform('ok')] });
+
+describe('the idle deadline', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: Date.UTC(2025, 0, 1) });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is stamped on entering awaitingInput and expires the session when it passes', async () => {
+    const s = stubbedSession({ idleTimeoutMs: IDLE_MS });
+    await toAwaitingInput(s);
+    expect(s.actor.getSnapshot().context.idleDeadline).toBe(Date.now() + IDLE_MS);
+    await vi.advanceTimersByTimeAsync(IDLE_MS - 1);
+    expect(s.actor.getSnapshot().value).toBe('awaitingInput');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(s.actor.getSnapshot().value).toBe('expired');
+    expect(s.actor.getSnapshot().context.idleDeadline).toBeNull();
+    expect(s.emitted.find((e) => e.type === 'session.expired')).toEqual({
+      type: 'session.expired',
+      sessionId: 's1',
+      cause: 'idle',
+      turnId: null,
+    });
+  });
+
+  it('is cleared and its timer stopped when a message leaves awaitingInput', async () => {
+    const s = stubbedSession({ idleTimeoutMs: IDLE_MS });
+    await toAwaitingInput(s);
+    await vi.advanceTimersByTimeAsync(IDLE_MS / 2);
+    s.actor.send({ type: 'SEND', turnId: 't1', text: 'one' });
+    expect(s.actor.getSnapshot().context.idleDeadline).toBeNull();
+    expect(s.actor.getSnapshot().children['idleDeadline']).toBeUndefined();
+    await answer(s, 1);
+    // A new deadline, a full idleTimeoutMs from now; the first one must not fire.
+    expect(s.actor.getSnapshot().context.idleDeadline).toBe(Date.now() + IDLE_MS);
+    await vi.advanceTimersByTimeAsync(IDLE_MS - 1);
+    expect(s.actor.getSnapshot().value).toBe('awaitingInput');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(s.actor.getSnapshot().value).toBe('expired');
+  });
+
+  it('is cleared by end()', async () => {
+    const s = stubbedSession({ idleTimeoutMs: IDLE_MS });
+    await toAwaitingInput(s);
+    s.actor.send({ type: 'END', reason: 'UserRequest' });
+    expect(s.actor.getSnapshot().context.idleDeadline).toBeNull();
+    await vi.advanceTimersByTimeAsync(IDLE_MS * 2);
+    expect(s.actor.getSnapshot().value).toBe('ending');
+  });
+
+  it('does not exist without idleTimeoutMs: no deadline, no timer, no expiry', async () => {
+    const s = stubbedSession();
+    await toAwaitingInput(s);
+    expect(s.actor.getSnapshot().context.idleDeadline).toBeNull();
+    expect(s.actor.getSnapshot().children['idleDeadline']).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(24 * 3_600_000);
+    expect(s.actor.getSnapshot().value).toBe('awaitingInput');
+  });
+});
