@@ -12,6 +12,7 @@ export default tseslint.config(
       'eslint.config.js',
       'reports/',
       '.stryker-tmp/',
+      '.stryker-tmp-http/',
     ],
   },
   js.configs.recommended,

@@ -171,7 +171,7 @@ describe('what the caller gets', () => {
     });
   });
 
-  it('end() while starting fails the waiting messages with SessionClosedError', async () => {
+  it('end() while starting fails the waiting messages with SessionClosedError', () => {
     const s = stubbedSession();
     s.actor.send({ type: 'SEND', turnId: 't1', text: 'one' });
     s.actor.send({ type: 'END', reason: 'UserRequest' });
