@@ -128,6 +128,6 @@ export function describeRetry(notice: RetryNotice): string {
 }
 
 /** The system error code (`ECONNREFUSED`, …) behind a connection failure, when known. */
-function causeCode(error: ErrorInfo): string | undefined {
+export function causeCode(error: ErrorInfo): string | undefined {
   return /\b(E[A-Z_]{3,})\b/.exec(error.message)?.[1];
 }

@@ -165,6 +165,44 @@ describe('start, send, sessions, end', { timeout: 60_000 }, () => {
     const list = json((await runCli(['sessions', '--json'], { env })).stdout);
     expect(list['sessions']).toEqual([expect.objectContaining({ handle: one })]);
   });
+
+  it('end of a handle whose server is gone removes it, says why, and exits 1', async () => {
+    const gone = await start();
+    const kept = await start();
+    const goneSession = api.sessions()[0]!.sessionId;
+    await api.close(); // nothing listens there any more: connection refused
+    const human = await runCli(['end', '--session', gone], { env });
+    expect(human.code).toBe(1);
+    expect(human.stderr).toContain(
+      `${gone}: the server session ${goneSession} could not be ended (connection: token request failed: connection error ECONNREFUSED`,
+    );
+    expect(human.stderr).toMatch(/the handle is removed since its server is gone/);
+    const r = await runCli(['end', '--session', kept, '--json'], { env });
+    expect(r.code).toBe(1);
+    expect(json(r.stdout)).toEqual({
+      ended: [],
+      failed: [
+        expect.objectContaining({
+          handle: kept,
+          removed: true,
+          error: expect.objectContaining({ code: 'connection' }),
+        }),
+      ],
+    });
+    const list = json((await runCli(['sessions', '--json'], { env })).stdout);
+    expect(list['sessions']).toEqual([]);
+  });
+
+  it('end --forget removes a handle whose session could not be ended for another reason', async () => {
+    const handle = await start();
+    api.faults.next('end', { status: 500 }, { times: 10 });
+    const r = await runCli(['end', '--session', handle, '--forget'], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /could not be ended \(server_error: .*\); the handle is removed as --forget asks/,
+    );
+    expect(json((await runCli(['sessions', '--json'], { env })).stdout)['sessions']).toEqual([]);
+  });
 });
 
 describe('verbs, usage errors', { timeout: 60_000 }, () => {

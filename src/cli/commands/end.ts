@@ -3,7 +3,7 @@ import type { ErrorInfo } from '../../index.js';
 import { addCredentialOptions, parsePositiveDuration } from '../config.js';
 import { EXIT, finish, UsageError, worstExit } from '../exit-codes.js';
 import { interrupted, whenInterrupted } from '../interrupt.js';
-import { describeError, errorInfo, warn } from '../output.js';
+import { causeCode, describeError, errorInfo, warn } from '../output.js';
 import { checkHandle, NoSuchSessionError, SessionStore, storeDir } from '../store.js';
 import { connectStored, report, type StoredFlags } from '../stored.js';
 
@@ -11,6 +11,7 @@ interface EndFlags extends StoredFlags {
   session?: string;
   all?: boolean;
   wait?: number;
+  forget?: boolean;
 }
 
 interface Ended {
@@ -24,16 +25,21 @@ interface Failed {
   handle: string;
   sessionId: string | null;
   error: ErrorInfo;
+  /** The handle was removed all the same: its server is gone, or `--forget`. */
+  removed?: true;
 }
 
 const EXAMPLES = `
 Examples:
   $ agentforce-session end --session "$S"
   $ agentforce-session end --all --json
+  $ agentforce-session end --session "$S" --forget    # remove the handle even if ending fails
 
 Ends the server session (DELETE, reason UserRequest) and forgets the handle. A session the server
-no longer knows counts as ended. When ending fails, the handle is kept so you can try again.
---json prints one object: {"ended":[{handle,sessionId,result}],"failed":[{handle,sessionId,error}]}.
+no longer knows counts as ended. When ending fails, the handle is kept so you can try again,
+except when the server is gone (connection refused, host not found, a 404 from a host that is not
+the Agent API) or with --forget: then the handle is removed and the failure reported.
+--json prints one object: {"ended":[{handle,sessionId,result}],"failed":[{handle,sessionId,error,removed?}]}.
 Exit codes: 0 all ended, 1 some could not be ended, 2 usage or unknown handle, 3 authentication.
 `;
 
@@ -49,7 +55,8 @@ export function registerEndCommand(program: Command): void {
       '--wait <duration>',
       'how long to wait for another process using a session (default 60s)',
       parsePositiveDuration,
-    );
+    )
+    .option('--forget', 'remove the handle even when the server session could not be ended');
   addCredentialOptions(command);
   command.addHelpText('after', EXAMPLES).action(async (flags: EndFlags) => {
     finish(await end(flags));
@@ -92,7 +99,7 @@ async function end(flags: EndFlags): Promise<number> {
         `${e.handle}\t${e.result === 'ended' ? 'ended' : 'already closed'}\t${e.sessionId ?? '-'}\n`,
       );
     }
-    for (const f of failed) warn(`${f.handle}: could not end: ${describeError(f.error)}`);
+    for (const f of failed) warn(failureLine(f, flags));
     if (flags.all && handles.length === 0) warn('no stored sessions');
   });
   let exit: number = EXIT.ok;
@@ -119,12 +126,37 @@ async function endOne(
     try {
       await session.end('UserRequest');
     } catch (err) {
-      // The handle stays as it was: the server session may still be open.
-      return { handle, sessionId, error: errorInfo(err) };
+      const error = errorInfo(err);
+      // The handle stays as it was (the server session may still be open), unless no server is
+      // left to end it on, or the user asked to forget it.
+      if (!flags.forget && !serverGone(error)) return { handle, sessionId, error };
+      await store.remove(handle);
+      return { handle, sessionId, error, removed: true };
     }
     await store.remove(handle);
     return { handle, sessionId, result: 'ended' };
   } finally {
     await connected.close();
   }
+}
+
+/**
+ * Whether a failure says that the server behind a handle is gone for good, so that keeping the
+ * handle would only fail again: nothing listens there, the host does not exist, or a 404 that
+ * is not the Agent API's session-not-found (a wrong host; that one counts as ended).
+ */
+function serverGone(error: ErrorInfo): boolean {
+  if (error.code === 'not_found') return true;
+  const cause = error.code === 'connection' ? causeCode(error) : undefined;
+  return cause === 'ECONNREFUSED' || cause === 'ENOTFOUND';
+}
+
+function failureLine(f: Failed, flags: EndFlags): string {
+  const why = describeError(f.error);
+  if (!f.removed) return `${f.handle}: could not end: ${why}; the handle is kept, try again later`;
+  const because = flags.forget ? 'as --forget asks' : 'since its server is gone';
+  return (
+    `${f.handle}: the server session ${f.sessionId ?? ''} could not be ended (${why}); ` +
+    `the handle is removed ${because}. If the session still exists, the server expires it when idle.`
+  );
 }
