@@ -206,4 +206,26 @@ describe('the placeholder actors', () => {
     expect(failed).toEqual([fails('sendMessage')]);
     expect(ended.output).toMatchObject({ reason: 'failed', error: fails('sendMessage') });
   });
+
+  it('fail a streamed message, and the DELETE, when those actors are missing', async () => {
+    const session = createActor(
+      sessionMachine.provide({
+        actors: {
+          authorize: ok({ expiresAt: null }) as never,
+          startSession: ok({ sessionId: 's1', messages: [] }) as never,
+        },
+      }),
+      { input },
+    ).start();
+    const failed: unknown[] = [];
+    session.on('turn.failed', (e) => failed.push(e.error));
+    session.send({ type: 'START' });
+    await waitFor(session, (s) => s.matches('awaitingInput'), { timeout: 2_000 });
+    session.send({ type: 'SEND', turnId: 't1', text: 'one', stream: true });
+    await waitFor(session, (s) => s.matches('awaitingInput'), { timeout: 2_000 });
+    expect(failed).toEqual([fails('streamMessage')]);
+    session.send({ type: 'END', reason: 'UserRequest' });
+    const ended = await waitFor(session, (s) => s.status === 'done', { timeout: 2_000 });
+    expect(ended.output).toMatchObject({ reason: 'ended', error: fails('endSession') });
+  });
 });

@@ -16,6 +16,7 @@ import {
 import {
   MODEL_CONFIGS,
   SIMPLE_PATHS,
+  VARIANTS,
   generatePaths,
   machineDefinition,
   replay,
@@ -103,6 +104,19 @@ function judge(path: GeneratedPath): string | undefined {
   const outcome = final ? outcomeOf(final) : null;
   if (t.closed !== outcome)
     return `the table closes ${t.closed ?? '(not closed)'}, the machine ${outcome ?? '(not closed)'}`;
+  // Where a shortest path ends (every state once), every event the model can offer must be taken
+  // by the table exactly when the machine takes it: a guard that wrongly refuses an event leaves
+  // it out of the generated paths, so only this sees it.
+  if (path.kind === 'shortest' && final) {
+    let n = 0;
+    for (const v of VARIANTS.filter((variant) => variant.when(final))) {
+      const event = v.make(final, () => `offered-${n++}`);
+      const machine = final.can(event as never);
+      const table = tableStep(structuredClone(t), event, path.config.input) !== undefined;
+      if (machine !== table)
+        return `${v.name} at the end: the ${machine ? 'machine' : 'table'} takes it, the ${machine ? 'table' : 'machine'} does not`;
+    }
+  }
   return undefined;
 }
 
