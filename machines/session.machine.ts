@@ -60,10 +60,12 @@ function outputOf<T>(event: unknown): T {
 }
 
 /**
- * Fatal codes after which the server session still exists and a DELETE can reach it (not a 401
- * that survived a token refresh, nor a 404 from a wrong host: the DELETE would fail the same way).
+ * Fatal codes after which the server session still exists and a DELETE may reach it. A 401 that
+ * survived a token refresh is one: the DELETE fetches a token again (a revoked one is refused
+ * again, a token refused once is not). A 404 from a wrong host is not: the DELETE would go there.
  */
 const SESSION_OUTLIVES_CODES: ReadonlySet<ErrorCode> = new Set([
+  'authentication',
   'permission_denied',
   'bad_request',
   'unprocessable',
@@ -112,6 +114,12 @@ function sendInputOf(context: SessionContext): SendMessageInput {
   if (turn?.variables !== undefined) input.variables = turn.variables;
   return input;
 }
+
+const expiredError: ErrorInfo = {
+  name: 'SessionExpiredError',
+  code: 'session_expired',
+  message: 'the session expired',
+};
 
 const closedError = (message: string): ErrorInfo => ({
   name: 'SessionClosedError',
@@ -479,6 +487,20 @@ export const sessionMachine = setup({
         },
       }),
     }),
+    /**
+     * The DELETE failed after its retries: the server session may stay open until its timeout.
+     * A 404 is not a failure here: the session is already gone.
+     */
+    emitEndFailed: enqueueActions(({ context, event, enqueue }, params: { reason: EndReason }) => {
+      const error = errorInfoOf(event);
+      if (error.code === 'session_not_found') return;
+      enqueue.emit({
+        type: 'session.end-failed',
+        sessionId: context.sessionId,
+        reason: params.reason,
+        error,
+      });
+    }),
     emitClosed: emit(({ context }) => ({
       type: 'session.closed' as const,
       outcome: context.outcome ?? { reason: 'ended' as const, sessionId: context.sessionId },
@@ -772,7 +794,7 @@ export const sessionMachine = setup({
           { target: 'active.sending', actions: ['sendNow', 'emitTurnSent'] },
         ],
         IDLE_TIMEOUT: {
-          target: 'expired',
+          target: 'expired.releasing',
           actions: [{ type: 'emitExpired', params: { cause: 'idle' } }, 'clearIdleDeadline'],
         },
         END: { target: 'ending', actions: ['setEndReason', 'clearIdleDeadline'] },
@@ -781,41 +803,83 @@ export const sessionMachine = setup({
 
     expired: {
       entry: { type: 'emitState', params: { state: 'expired' } },
-      always: [
-        {
-          guard: and(['hasTurnInFlight', 'canRestart']),
-          target: 'starting',
-          actions: ['requeueInFlight', 'countRestart'],
+      initial: 'resting',
+      states: {
+        /**
+         * The client's idle deadline passed, but the server may still hold the session: it is
+         * ended (`DELETE`, reason `Expiration`) before anything else. Messages sent meanwhile wait.
+         */
+        releasing: {
+          invoke: {
+            id: 'endSession',
+            src: 'endSession',
+            input: ({ context }) => ({
+              sessionId: context.sessionId ?? '',
+              reason: 'Expiration' satisfies EndReason,
+            }),
+            onDone: 'resting',
+            onError: {
+              target: 'resting',
+              actions: { type: 'emitEndFailed', params: { reason: 'Expiration' } },
+            },
+          },
+          on: {
+            SEND: [
+              { guard: 'queueHasRoom', actions: 'enqueueTurn' },
+              { actions: 'rejectQueueFull' },
+            ],
+            /** The app's end reason wins: the DELETE goes again with it. */
+            END: {
+              target: '#session.ending',
+              actions: [
+                { type: 'failQueued', params: { error: closedError('the session was ended') } },
+                'setEndReason',
+              ],
+            },
+          },
         },
-        {
-          guard: 'hasTurnInFlight',
-          target: 'closed',
-          actions: [
-            'setExpiredOutcome',
+        resting: {
+          always: [
             {
-              type: 'failInFlight',
-              params: {
-                error: {
-                  name: 'SessionExpiredError',
-                  code: 'session_expired',
-                  message: 'the session expired',
-                },
-              },
+              guard: and(['hasTurnInFlight', 'canRestart']),
+              target: '#session.starting',
+              actions: ['requeueInFlight', 'countRestart'],
             },
             {
-              type: 'failQueued',
-              params: {
-                error: {
-                  name: 'SessionExpiredError',
-                  code: 'session_expired',
-                  message: 'the session expired',
+              guard: 'hasTurnInFlight',
+              target: '#session.closed',
+              actions: [
+                'setExpiredOutcome',
+                {
+                  type: 'failInFlight',
+                  params: { error: expiredError },
                 },
-              },
+                {
+                  type: 'failQueued',
+                  params: { error: expiredError },
+                },
+              ],
             },
+            {
+              guard: and(['hasQueuedTurns', 'canRestart']),
+              target: '#session.starting',
+              actions: 'countRestart',
+            },
+            {
+              guard: 'hasQueuedTurns',
+              target: '#session.closed',
+              actions: [
+                'setExpiredOutcome',
+                {
+                  type: 'failQueued',
+                  params: { error: expiredError },
+                },
+              ],
+            },
+            { guard: 'closesOnExpiry', target: '#session.closed', actions: 'setExpiredOutcome' },
           ],
         },
-        { guard: 'closesOnExpiry', target: 'closed', actions: 'setExpiredOutcome' },
-      ],
+      },
       on: {
         SEND: [
           {
@@ -830,13 +894,7 @@ export const sessionMachine = setup({
               'setExpiredOutcome',
               {
                 type: 'failQueued',
-                params: {
-                  error: {
-                    name: 'SessionExpiredError',
-                    code: 'session_expired',
-                    message: 'the session expired',
-                  },
-                },
+                params: { error: expiredError },
               },
             ],
           },
@@ -859,7 +917,11 @@ export const sessionMachine = setup({
           { target: 'closed', actions: { type: 'setOutcome', params: { reason: 'ended' } } },
         ],
         onError: [
-          { guard: 'hasOutcome', target: 'closed' },
+          {
+            guard: 'hasOutcome',
+            target: 'closed',
+            actions: { type: 'emitEndFailed', params: { reason: 'Error' } },
+          },
           {
             guard: 'isSessionNotFound',
             target: 'closed',

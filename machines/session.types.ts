@@ -202,6 +202,11 @@ export type SessionEmitted =
       restarts: number;
     }
   | { type: 'session.closed'; outcome: SessionOutcome }
+  /**
+   * A `DELETE` the session sent on its own (reason `Expiration` on the idle deadline, `Error` after
+   * a fatal error) failed after its retries: the server session may stay open until its timeout.
+   */
+  | { type: 'session.end-failed'; sessionId: string | null; reason: EndReason; error: ErrorInfo }
   | { type: 'turn.sent'; turnId: string; sequenceId: number; sessionId: string }
   | {
       type: 'turn.completed';

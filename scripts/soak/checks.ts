@@ -22,7 +22,7 @@ export interface ServerSummary {
     startReplyLost: number;
     /** The client's DELETE failed (after its retries). */
     endFailed: number;
-    /** The session closed on a fatal error (no DELETE is sent then). */
+    /** The session closed on a fatal error and its DELETE (reason `Error`) failed too. */
     closedOnFatalError: number;
     /** None of the above: a leak. */
     leaked: number;
@@ -143,7 +143,9 @@ export function checkRun(
     }
     if (s.status === 'ended' && s.endedBy === 'client') {
       summary.endedByClient++;
-      if (s.endReason !== 'UserRequest') {
+      // `Error`: the session closed on a fatal error and ended its server session itself.
+      const expected = fatalClosed.has(s.sessionId) ? ['UserRequest', 'Error'] : ['UserRequest'];
+      if (!expected.includes(String(s.endReason))) {
         ledger.violation('end-reason', `${s.sessionId} ended with ${String(s.endReason)}`);
       }
     } else if (s.status === 'ended') summary.endedByServer++;

@@ -285,9 +285,12 @@ export function pathOf(
     });
     if (open) leftOpen += 1;
     const stays = ' (the session stays open on the server until it expires)';
+    const how = ending.length > 0 ? `: ${ending.join(', ')}` : '';
     if (run.includes('end')) {
-      const how = ending.length > 0 ? `: ${ending.join(', ')}` : '';
       phrases.push(`the app ends the conversation${how}${open ? stays : ''}`);
+    } else if (run.some((name) => stepNamed(name).source === 'end')) {
+      // A fatal error on a message: the client ends the server session itself (reason Error).
+      phrases.push(`the client ends the session after the failure${how}${open ? stays : ''}`);
     } else if (open) {
       phrases.push(`the client cannot end the session${stays}`);
     }

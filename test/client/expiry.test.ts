@@ -104,5 +104,48 @@ describe('expiry and restart', () => {
       'awaitingInput',
     ]);
     expect(api.requests.filter((r) => r.route === 'start')).toHaveLength(2);
+    // The server may still hold the idle session: it was ended (DELETE, reason Expiration)
+    // before the new one started, and only the new one is open.
+    expect(traffic(api)).toEqual(['token 200', 'start 200', 'end 200', 'start 200', 'send 200']);
+    const byId = Object.fromEntries(api.sessions().map((s) => [s.sessionId, s]));
+    expect(byId[first]).toMatchObject({ endReason: 'Expiration', endedBy: 'client' });
+    expect(api.sessions().filter((s) => s.status === 'open')).toHaveLength(1);
+  });
+
+  it("with onExpiry 'close' the idle deadline ends the server session and closes", async () => {
+    const clock = new SimulatedClock();
+    const { api, session } = await harness({
+      client: { clock },
+      session: { idleTimeoutMs: 60_000, onExpiry: 'close' },
+    });
+    const { sessionId } = await session.start();
+    clock.increment(60_000);
+    const outcome = await session.closed;
+    expect(outcome).toMatchObject({ reason: 'expired', sessionId });
+    expect(api.sessions()).toMatchObject([{ sessionId, endReason: 'Expiration' }]);
+    expect(api.sessions().filter((s) => s.status === 'open')).toEqual([]);
+  });
+
+  it('an idle DELETE that keeps failing is reported (session.end-failed) and end() sends it again', async () => {
+    const clock = new SimulatedClock();
+    const { api, session } = await harness({
+      client: { clock, retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } },
+      session: { idleTimeoutMs: 60_000 },
+    });
+    const { sessionId } = await session.start();
+    api.faults.next('end', { status: 503 }, { times: 2 });
+    const failed = new Promise((resolve) => session.on('session.end-failed', resolve));
+    clock.increment(60_000);
+    expect(await failed).toMatchObject({
+      type: 'session.end-failed',
+      sessionId,
+      reason: 'Expiration',
+      error: { code: 'service_unavailable' },
+    });
+    expect(session.state).toBe('expired');
+    expect(api.sessions().filter((s) => s.status === 'open')).toHaveLength(1);
+    await session.end();
+    expect(api.sessions()).toMatchObject([{ sessionId, endReason: 'UserRequest' }]);
+    expect(api.sessions().filter((s) => s.status === 'open')).toEqual([]);
   });
 });

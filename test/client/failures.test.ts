@@ -157,7 +157,35 @@ describe('failures, retries and typed errors', () => {
     await session.start();
     api.faults.next('send', { status: 401 }, { times: 2 });
     await expect(session.send('no entry')).rejects.toBeInstanceOf(AuthenticationError);
+    await session.closed;
     expect(session.outcome).toMatchObject({ reason: 'failed', error: { code: 'authentication' } });
+  });
+
+  it('a token refused mid-session still ends the server session (DELETE with a new token, reason Error)', async () => {
+    const { api, session } = await harness();
+    const { sessionId } = await session.start();
+    // The message gets a 401 and the token endpoint refuses a new token once.
+    api.faults.next('send', { status: 401 });
+    api.faults.next('token', { status: 401 });
+    await expect(session.send('no entry')).rejects.toBeInstanceOf(AuthenticationError);
+    const outcome = await session.closed;
+    expect(outcome).toMatchObject({ reason: 'failed', error: { code: 'authentication' } });
+    expect(api.sessions()).toMatchObject([{ sessionId, status: 'ended', endReason: 'Error' }]);
+  });
+
+  it('a token refused for good: the DELETE fails too, and session.end-failed says the server session may be open', async () => {
+    const { api, session } = await harness();
+    const { sessionId } = await session.start();
+    api.faults.next('send', { status: 401 }, { times: 2 });
+    api.faults.next('end', { status: 401 }, { times: 2 });
+    const failed: unknown[] = [];
+    session.on('session.end-failed', (e) => failed.push(e));
+    await expect(session.send('no entry')).rejects.toBeInstanceOf(AuthenticationError);
+    expect(await session.closed).toMatchObject({ reason: 'failed' });
+    expect(failed).toMatchObject([
+      { sessionId, reason: 'Error', error: { code: 'authentication' } },
+    ]);
+    expect(api.sessions()).toMatchObject([{ sessionId, status: 'open' }]);
   });
 
   it('wrong credentials: start fails with AuthenticationError (the OAuth error), the secret nowhere in it', async () => {

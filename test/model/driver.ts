@@ -272,6 +272,8 @@ const numbered = (request: string, sequenceId: unknown) => `${request} #${String
 function receivedWire(requests: readonly RecordedRequest[]): string[] {
   const out: string[] = [];
   let last: RecordedRequest | undefined;
+  // The last request was the repeat after a refresh: a token request after it is a new one.
+  let repeated = false;
   for (const r of requests) {
     const request = WIRE_OF_ROUTE[r.route];
     if (request === undefined || request === WIRE.abort) {
@@ -279,14 +281,22 @@ function receivedWire(requests: readonly RecordedRequest[]): string[] {
       continue;
     }
     const refused = last !== undefined && REPEATED_AFTER.has(last.status);
-    if (refused && r.route === 'token' && last!.route !== 'token' && last!.status === 401) continue;
+    if (
+      refused &&
+      !repeated &&
+      r.route === 'token' &&
+      last!.route !== 'token' &&
+      last!.status === 401
+    )
+      continue;
     const same =
       last !== undefined &&
       r.route === last.route &&
       r.path === last.path &&
       JSON.stringify(r.body) === JSON.stringify(last.body);
     last = r;
-    if (refused && same) continue;
+    repeated = refused && same;
+    if (repeated) continue;
     const message = r.body as { message?: { sequenceId?: unknown } } | undefined;
     out.push(
       r.route === 'send' || r.route === 'stream'
@@ -680,10 +690,11 @@ export async function runPath(path: GeneratedPath, coverage: Coverage): Promise<
         throw new Error(`the session never invoked ${left.map((inv) => inv.actor).join(', ')}`);
       }
     }
-    // Every DELETE carries the caller's end reason (or `Error`, for a session ended on a failure).
+    // Every DELETE carries the caller's end reason (or `Error`, for a session ended on a failure,
+    // or `Expiration`, for one ended at its idle deadline).
     const deletes = api.requests.filter((r) => r.route === 'end');
     const reasons = deletes.map((r) => r.headers['x-session-end-reason']);
-    const foreign = reasons.filter((r) => r !== endReason && r !== 'Error');
+    const foreign = reasons.filter((r) => r !== endReason && r !== 'Error' && r !== 'Expiration');
     if (foreign.length > 0) {
       throw new Error(
         `DELETE with end reason ${foreign.join(', ')}; the caller asked ${endReason}`,

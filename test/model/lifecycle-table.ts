@@ -13,7 +13,8 @@
  * itself); `to: null` stays in the state; a row whose `to` is its own state or ancestor re-enters
  * it. A message goes on the wire by the row that sends it: to `active.streaming` (the streaming
  * endpoint) when it was sent with `stream()`, else to `active.sending`. Entering `starting` enters
- * `starting.authorizing`, and `always` rows are tried on entering their state.
+ * `starting.authorizing`, entering `expired` enters `expired.resting`, and `always` rows are tried
+ * on entering their state.
  */
 import type { ErrorCode } from '../../machines/session.types.js';
 
@@ -460,10 +461,48 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
     does: ['queue', 'send next'],
     wire: [MESSAGE],
   },
-  { from: 'awaitingInput', on: 'IDLE_TIMEOUT', to: 'expired', does: ['expired'], wire: [] },
+  {
+    from: 'awaitingInput',
+    on: 'IDLE_TIMEOUT',
+    to: 'expired.releasing',
+    does: ['expired'],
+    wire: [DELETE],
+  },
   { from: 'awaitingInput', on: 'END', to: 'ending', does: [], wire: [DELETE] },
 
-  // expired: the policy decides at once when a message was in flight.
+  // expired after the idle deadline: the server may still hold the session; it is ended first.
+  {
+    from: 'expired.releasing',
+    on: 'SEND',
+    when: 'queueHasRoom',
+    to: null,
+    does: ['queue'],
+    wire: [],
+  },
+  { from: 'expired.releasing', on: 'SEND', to: null, does: ['refuse queue_full'], wire: [] },
+  {
+    from: 'expired.releasing',
+    on: 'END',
+    to: 'ending',
+    does: ['reject waiting session_closed'],
+    wire: [ABORT, DELETE],
+  },
+  {
+    from: 'expired.releasing',
+    on: 'xstate.done.actor.endSession',
+    to: 'expired.resting',
+    does: [],
+    wire: [],
+  },
+  {
+    from: 'expired.releasing',
+    on: 'xstate.error.actor.endSession',
+    to: 'expired.resting',
+    does: [],
+    wire: [],
+  },
+
+  // expired: the policy decides at once when a message was in flight or waits.
   {
     from: 'expired',
     on: 'SEND',
@@ -481,7 +520,7 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
   },
   { from: 'expired', on: 'END', to: 'ending', does: [], wire: [DELETE] },
   {
-    from: 'expired',
+    from: 'expired.resting',
     on: 'always',
     when: 'hasTurnInFlight and canRestart',
     to: 'starting',
@@ -489,7 +528,7 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
     wire: [TOKEN],
   },
   {
-    from: 'expired',
+    from: 'expired.resting',
     on: 'always',
     when: 'hasTurnInFlight',
     to: 'closed',
@@ -497,7 +536,23 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
     wire: [],
   },
   {
-    from: 'expired',
+    from: 'expired.resting',
+    on: 'always',
+    when: 'hasQueuedTurns and canRestart',
+    to: 'starting',
+    does: ['count restart'],
+    wire: [TOKEN],
+  },
+  {
+    from: 'expired.resting',
+    on: 'always',
+    when: 'hasQueuedTurns',
+    to: 'closed',
+    does: ['reject waiting session_expired', 'close expired'],
+    wire: [],
+  },
+  {
+    from: 'expired.resting',
     on: 'always',
     when: 'closesOnExpiry',
     to: 'closed',
@@ -550,13 +605,15 @@ export const LIFECYCLE_TABLE: readonly Row[] = [
 /** Compound states and the state their entry leads to. */
 export const INITIAL_CHILD: Readonly<Record<string, string>> = {
   starting: 'starting.authorizing',
+  expired: 'expired.resting',
 };
 
 /** The final state. */
 export const FINAL = 'closed';
 
-/** Fatal errors after which the server session still exists (400, 403, 422, a defect here). */
+/** Fatal errors after which the server session still exists (401 after a refresh, 400, 403, 422, a defect here). */
 const SESSION_OUTLIVES: ReadonlySet<string> = new Set<ErrorCode>([
+  'authentication',
   'permission_denied',
   'bad_request',
   'unprocessable',

@@ -104,19 +104,23 @@ const canStream = (s: Snap) =>
   ((inState(s, 'idle') || inState(s, 'starting') || inState(s, 'active')) &&
     s.context.queue.length < s.context.maxQueue);
 
+/** A DELETE is in flight: `end()` (`ending`) or the idle deadline (`expired.releasing`). */
+const ending = (s: Snap) => inState(s, 'ending') || inState(s, 'expired.releasing');
+
 function failure(
   name: string,
   actor: 'authorize' | 'startSession' | 'sendMessage' | 'endSession',
   code: ErrorCode,
-  state: string,
+  state: string | ((s: Snap) => boolean),
   when: (s: Snap) => boolean = () => true,
 ): Variant {
+  const inIt = typeof state === 'string' ? (s: Snap) => inState(s, state) : state;
   return {
     name,
     type: `xstate.error.actor.${actor}`,
     source: actor,
     code,
-    when: (s) => inState(s, state) && when(s),
+    when: (s) => inIt(s) && when(s),
     make: () => ({ type: `xstate.error.actor.${actor}`, error: error(code) }),
   };
 }
@@ -299,18 +303,18 @@ export const VARIANTS: readonly Variant[] = [
     name: 'endOk',
     type: 'xstate.done.actor.endSession',
     source: 'endSession',
-    when: (s) => inState(s, 'ending'),
+    when: ending,
     make: () => ({ type: 'xstate.done.actor.endSession', output: { messages: [ended] } }),
   },
   failure(
     'endNotFound',
     'endSession',
     'session_not_found',
-    'ending',
+    ending,
     (s) => s.context.sessionId !== null,
   ),
-  failure('endUnavailable', 'endSession', 'service_unavailable', 'ending'),
-  failure('endRefused', 'endSession', 'authentication', 'ending'),
+  failure('endUnavailable', 'endSession', 'service_unavailable', ending),
+  failure('endRefused', 'endSession', 'authentication', ending),
 ];
 
 export const VARIANT_BY_NAME: ReadonlyMap<string, Variant> = new Map(
