@@ -19,6 +19,7 @@ export {
   SessionManager,
   type SessionManagerOptions,
   type ManagerEvent,
+  type ConversationReset,
   type ManagerStats,
   type SessionFactory,
 } from './manager/session-manager.js';

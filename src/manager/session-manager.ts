@@ -50,6 +50,7 @@ export type ManagerEvent =
       sessionId: string;
     }
   | { type: 'conversation.closed'; key: string; reason: string }
+  | ConversationReset
   | { type: 'turn.completed'; key: string; sessionId: string; sequenceId: number | undefined }
   | { type: 'turn.failed'; key: string; error: AgentforceError }
   /** The snapshot after a turn could not be saved (the reply was still delivered). */
@@ -59,6 +60,27 @@ export type ManagerEvent =
       error: AgentforceError;
       leaseLost: boolean;
     };
+
+/**
+ * The conversation lost its server session, and with it the agent's memory of the conversation,
+ * for a reason other than an expiry restart (that is `conversation.restarted`): its next message
+ * starts a new server session. Tell the user, or send the context again.
+ */
+export interface ConversationReset {
+  type: 'conversation.reset';
+  key: string;
+  /**
+   * - `failed`: a fatal error closed it (the error went to the turn's caller and `turn.failed`);
+   * - `expired`: its record expired (`idleTimeoutMs`, else `recordTtlMs`, after its last turn);
+   * - `lost`: its record is gone before its time, or was replaced by a new conversation: the
+   *   store lost data (a flush, a restart without persistence, a failover that lost writes).
+   */
+  cause: 'failed' | 'expired' | 'lost';
+  /** The server session the conversation had. */
+  previousSessionId: string;
+  /** Whether it was ended (`DELETE`, or already gone); `false`: it stays open until its timeout. */
+  previousEnded: boolean;
+}
 
 /** Counters for metrics. */
 export interface ManagerStats {
@@ -88,6 +110,8 @@ interface Live {
   session: AgentSession;
   /** Fencing token of the lease under which its snapshot was last saved. */
   savedToken: number;
+  /** When its record expires in the store (epoch ms), as last saved or loaded. */
+  expiresAt: number;
 }
 
 /**
@@ -135,6 +159,9 @@ export class SessionManager {
     evictions: 0,
   };
   #closing = false;
+  readonly #idleTimeoutMs: number | undefined;
+  /** Sessions whose own `DELETE` failed (`session.end-failed`): their server session may be open. */
+  readonly #endFailed = new WeakSet<AgentSession>();
   readonly #observer: ManagerObserver | undefined;
 
   /** @internal Use `AgentforceClient.conversations`; `observer` is the client's telemetry. */
@@ -156,15 +183,20 @@ export class SessionManager {
     };
     this.#client = client;
     this.store = options.store ?? new MemoryStore();
+    // The session's own idle deadline would DELETE its server session from whichever node holds
+    // a copy, also a stale one whose conversation another node continued: here the record's
+    // expiry in the store is the idle deadline instead (see `#persist`).
+    const { idleTimeoutMs, ...session } = options.session;
+    this.#idleTimeoutMs = idleTimeoutMs;
     this.#options = {
-      session: options.session,
+      session,
       maxLive: int('maxLive', options.maxLive, 10_000, 1),
       leaseMs: int('leaseMs', options.leaseMs, 30_000, 100),
       lockWaitMs: int('lockWaitMs', options.lockWaitMs, 120_000, 0),
       recordTtlMs: int('recordTtlMs', options.recordTtlMs, 3_600_000, 1),
     };
     // Fail fast on bad session options (and the agent id), before any conversation.
-    client.session(this.#options.session).stop();
+    client.session(options.session).stop();
     observer?.attached(this);
   }
 
@@ -407,11 +439,7 @@ export class SessionManager {
       this.#live.set(key, live); // most recently used
       return live.session;
     }
-    if (live) {
-      // Another node moved the conversation on since this copy was saved: drop it.
-      live.session.stop();
-      this.#live.delete(key);
-    }
+    if (live) this.#live.delete(key);
     let session: AgentSession | undefined;
     if (record) {
       session = this.#restore(record);
@@ -425,10 +453,13 @@ export class SessionManager {
         this.#emit({ type: 'conversation.restored', key });
       }
     }
+    if (live) await this.#retire(key, live, session);
     if (!session) {
       session = this.#client.session(this.#options.session);
       this.#emit({ type: 'conversation.created', key });
     }
+    const own = session;
+    session.on('session.end-failed', () => this.#endFailed.add(own));
     session.on('session.restarted', (e) => {
       this.#stats.restarts++;
       this.#emit({
@@ -438,9 +469,43 @@ export class SessionManager {
         sessionId: e.sessionId,
       });
     });
-    this.#live.set(key, { session, savedToken: lease.token });
+    this.#live.set(key, {
+      session,
+      savedToken: lease.token,
+      expiresAt: record?.expiresAt ?? Number.POSITIVE_INFINITY,
+    });
     this.#evictIfNeeded();
     return session;
+  }
+
+  /**
+   * Drops a live copy that is no longer the conversation's (`current`: the stored one, if any).
+   * Usually another node moved the conversation on, on the same server session or on one that
+   * replaced an expired one: nothing to do. But when the conversation's record expired or was
+   * lost, or a new conversation replaced it under the same key, the copy's server session is
+   * nobody's any more: it is ended (under the lease, so no other node uses it now) and the app is
+   * told (`conversation.reset`).
+   */
+  async #retire(key: string, live: Live, current: AgentSession | undefined): Promise<void> {
+    const old = live.session;
+    const previousSessionId = old.sessionId;
+    const restarts = (s: AgentSession) => s.actor.getSnapshot().context.restarts;
+    if (
+      previousSessionId === null ||
+      old.state === 'closed' ||
+      current?.sessionId === previousSessionId ||
+      (current !== undefined && restarts(current) > restarts(old))
+    ) {
+      old.stop();
+      return;
+    }
+    const cause = live.expiresAt <= Date.now() ? 'expired' : 'lost';
+    const previousEnded = await old.end(cause === 'expired' ? 'Expiration' : 'Error').then(
+      () => true,
+      () => false,
+    );
+    old.stop();
+    this.#emit({ type: 'conversation.reset', key, cause, previousSessionId, previousEnded });
   }
 
   /** The stored session, or `undefined` when this version cannot restore it whole. */
@@ -479,14 +544,17 @@ export class SessionManager {
         return;
       }
       const snapshot = session.snapshot();
-      const idle = snapshot.machine.context.idleDeadline;
+      const expiresAt = Date.now() + (this.#idleTimeoutMs ?? this.#options.recordTtlMs);
       await this.store.save(key, lease, {
         schemaVersion: snapshot.schemaVersion,
         snapshot,
-        expiresAt: idle ?? Date.now() + this.#options.recordTtlMs,
+        expiresAt,
       });
       const live = this.#live.get(key);
-      if (live?.session === session) live.savedToken = lease.token;
+      if (live?.session === session) {
+        live.savedToken = lease.token;
+        live.expiresAt = expiresAt;
+      }
     } catch (err) {
       // A lost lease means another node owns the conversation now; a store failure means the
       // saved copy is older than this one. Either way this copy must not be reused: the next turn
@@ -544,7 +612,17 @@ export class SessionManager {
 
   #closed(key: string, session: AgentSession): void {
     this.#stats.ended++;
-    this.#emit({ type: 'conversation.closed', key, reason: session.outcome?.reason ?? 'ended' });
+    const outcome = session.outcome;
+    this.#emit({ type: 'conversation.closed', key, reason: outcome?.reason ?? 'ended' });
+    if (outcome?.reason === 'failed' && outcome.sessionId !== null) {
+      this.#emit({
+        type: 'conversation.reset',
+        key,
+        cause: 'failed',
+        previousSessionId: outcome.sessionId,
+        previousEnded: outcome.endReason === 'Error' && !this.#endFailed.has(session),
+      });
+    }
     if (this.#live.get(key)?.session === session) this.#live.delete(key);
   }
 

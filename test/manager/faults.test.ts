@@ -105,9 +105,18 @@ describe('AgentSession stopped while it ends', () => {
 });
 
 describe('a conversation key reused after its record expired', () => {
-  it('a node holding the old live copy continues the new server session, not the old one', async () => {
+  it('a node holding the old live copy continues the new server session, ends the old one and says so', async () => {
     const store = new MemoryStore({ counterTtlMs: 200 });
-    const { client, manager: nodeA } = await setup({ store, leaseMs: 100, recordTtlMs: 200 });
+    const {
+      api,
+      client,
+      manager: nodeA,
+      events,
+    } = await setup({
+      store,
+      leaseMs: 100,
+      recordTtlMs: 200,
+    });
     const nodeB = client.conversations({ session: { agentId: AGENT_ID }, store, leaseMs: 100 });
     const old = await nodeA.send('user-1', 'first conversation');
     await new Promise((r) => setTimeout(r, 500)); // the record and its counters expired
@@ -115,6 +124,85 @@ describe('a conversation key reused after its record expired', () => {
     expect(renewed.sessionId).not.toBe(old.sessionId);
     const next = await nodeA.send('user-1', 'continues the new one');
     expect(next.sessionId).toBe(renewed.sessionId);
+    // The old server session was nobody's any more: ended, and node A's app was told.
+    expect(api.sessions().find((s) => s.sessionId === old.sessionId)).toMatchObject({
+      status: 'ended',
+      endReason: 'Expiration',
+    });
+    expect(events).toContainEqual({
+      type: 'conversation.reset',
+      key: 'user-1',
+      cause: 'expired',
+      previousSessionId: old.sessionId,
+      previousEnded: true,
+    });
+    expect(api.openSessionCount()).toBe(1);
+  });
+});
+
+describe('a conversation whose record was lost (store data lost)', () => {
+  it('the node holding its live copy ends the old server session and emits conversation.reset (lost)', async () => {
+    const { api, store, manager, events } = await setup();
+    const old = await manager.send('k', 'remember: blue');
+    // The store loses the record before its time (as a flush or a failover would).
+    const lease = await store.acquire('k', { leaseMs: 1_000, waitMs: 0 });
+    await store.delete('k', lease);
+    await store.release(lease);
+    const next = await within(manager.send('k', 'what colour?'), 5_000);
+    expect(next.sessionId).not.toBe(old.sessionId);
+    expect(events).toContainEqual({
+      type: 'conversation.reset',
+      key: 'k',
+      cause: 'lost',
+      previousSessionId: old.sessionId,
+      previousEnded: true,
+    });
+    expect(api.sessions().find((s) => s.sessionId === old.sessionId)).toMatchObject({
+      status: 'ended',
+      endReason: 'Error',
+    });
+    expect(api.openSessionCount()).toBe(1);
+  });
+
+  it('a copy left behind by another node on the same server session is dropped quietly', async () => {
+    const store = new MemoryStore();
+    const { api, client, manager: nodeA, events } = await setup({ store });
+    const nodeB = client.conversations({ session: { agentId: AGENT_ID }, store });
+    const first = await nodeA.send('k', 'one');
+    const second = await nodeB.send('k', 'two');
+    const third = await nodeA.send('k', 'three');
+    expect(new Set([first.sessionId, second.sessionId, third.sessionId]).size).toBe(1);
+    expect(events.filter((e) => e.type === 'conversation.reset')).toEqual([]);
+    expect(api.openSessionCount()).toBe(1);
+  });
+});
+
+describe('idle deadline under the manager', () => {
+  it("a stale copy's idle deadline does not end the server session another node continued", async () => {
+    const store = new MemoryStore();
+    const api = await startFakeAgentApi({
+      anyAgentId: true,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+    });
+    const client = new AgentforceClient({
+      myDomainUrl: api.url,
+      auth: clientCredentials({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
+    });
+    cleanups.push(
+      () => api.close(),
+      () => client.close(),
+    );
+    const session = { agentId: AGENT_ID, idleTimeoutMs: 400 };
+    const nodeA = client.conversations({ session, store });
+    const nodeB = client.conversations({ session, store });
+    const first = await nodeA.send('k', 'on node A');
+    await new Promise((r) => setTimeout(r, 250));
+    await nodeB.send('k', 'on node B, before the idle deadline');
+    await new Promise((r) => setTimeout(r, 300)); // node A's copy is past its own deadline
+    const third = await nodeB.send('k', 'still within the idle timeout of the last turn');
+    expect(third.sessionId).toBe(first.sessionId);
+    expect(api.sessions().map((s) => s.status)).toEqual(['open']);
   });
 });
 
@@ -130,6 +218,13 @@ describe('a fatal 4xx on a message', () => {
       expect(events).toContainEqual(
         expect.objectContaining({ type: 'conversation.closed', key: 'k', reason: 'failed' }),
       );
+      expect(events).toContainEqual({
+        type: 'conversation.reset',
+        key: 'k',
+        cause: 'failed',
+        previousSessionId: first.sessionId,
+        previousEnded: true,
+      });
       expect(await store.keys()).toEqual([]);
       expect(api.openSessionCount()).toBe(0);
     });
