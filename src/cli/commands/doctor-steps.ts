@@ -174,36 +174,27 @@ export function tokenDiagnosis(status: number, body: unknown): DiagnosisId {
   }
 }
 
+/** The library's typed first-contact errors (by name) and the diagnosis each one is. */
+const START_ERRORS: Readonly<Record<string, DiagnosisId>> = {
+  EndpointConfigError: 'endpoint-mismatch',
+  AgentNotFoundError: 'agent-unknown',
+  AgentInactiveError: 'agent-inactive',
+  AgentNotAttachedError: 'agent-not-attached',
+  BypassUserError: 'employee-bypass-user',
+  TokenFormatError: 'token-not-jwt',
+};
+
 /**
- * Maps a failed session start to its diagnosis: by the error's code when the library named the
- * failure, else by its status and message.
+ * Maps a failed session start to its diagnosis: by the library's typed error when it named the
+ * failure, else by the error's code and status.
  */
 export function startDiagnosis(error: ErrorInfo): DiagnosisId {
-  switch (error.code as string) {
-    case 'endpoint_config':
-      return 'endpoint-mismatch';
-    case 'agent_not_found':
-      return 'agent-unknown';
-    case 'agent_inactive':
-      return 'agent-inactive';
-    case 'agent_not_attached':
-      return 'agent-not-attached';
-    case 'bypass_user_refused':
-      return 'employee-bypass-user';
-    case 'token_not_jwt':
-      return 'start-not-found';
-    case 'connection':
-    case 'timeout':
-      return 'api-unreachable';
-  }
-  const { status, message } = error;
-  if (status === 401)
-    return /not attached/i.test(message) ? 'agent-not-attached' : 'start-unauthorized';
-  if (status === 422) return 'agent-inactive';
+  const known = START_ERRORS[error.name];
+  if (known !== undefined) return known;
+  if (error.code === 'connection' || error.code === 'timeout') return 'api-unreachable';
+  const { status } = error;
+  if (status === 401) return 'start-unauthorized';
   if (status === 404) return 'start-not-found';
-  if (status === 400 && /invalid user id/i.test(message)) return 'employee-bypass-user';
-  if (status === 500 && /engine ?config/i.test(message)) return 'endpoint-mismatch';
-  if (status === 500 && /UNKNOWN_EXCEPTION/.test(message)) return 'agent-unknown';
   if (status !== undefined && status >= 400 && status < 500) return 'start-refused';
   return 'start-failed';
 }
@@ -397,7 +388,9 @@ export async function runDoctor(input: DoctorInput): Promise<StepResult[]> {
         );
       } catch (err) {
         const info = toErrorInfo(err);
-        return fail(startDiagnosis(info), clip(info.message, 160));
+        // The library's hint is left out: doctor prints its own fix below the checklist.
+        const message = info.hint ? info.message.replace(/\. Fix: [^]*$/, '') : info.message;
+        return fail(startDiagnosis(info), clip(message, 160));
       }
     },
     send: async () => {
