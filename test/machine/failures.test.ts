@@ -63,7 +63,13 @@ describe.each([
   ['sent', false],
   ['streamed', true],
 ])('a failure of a %s message', (_kind, stream) => {
-  it.each(['permission_denied', 'bad_request', 'unprocessable', 'internal'] as const)(
+  it.each([
+    'authentication',
+    'permission_denied',
+    'bad_request',
+    'unprocessable',
+    'internal',
+  ] as const)(
     '%s fails the session and ends the server session with reason Error',
     async (code) => {
       const s = await twoMessages(stream);
@@ -87,7 +93,7 @@ describe.each([
     },
   );
 
-  it.each(['authentication', 'not_found', 'invalid_argument'] as const)(
+  it.each(['not_found', 'invalid_argument'] as const)(
     '%s closes the session as failed, with no DELETE',
     async (code) => {
       const s = await twoMessages(stream);

@@ -42,7 +42,14 @@ describe('the idle deadline', () => {
     await vi.advanceTimersByTimeAsync(IDLE_MS - 1);
     expect(s.actor.getSnapshot().value).toBe('awaitingInput');
     await vi.advanceTimersByTimeAsync(1);
-    expect(s.actor.getSnapshot().value).toBe('expired');
+    // The server may still hold the session: it is ended (reason Expiration) before it rests.
+    expect(s.actor.getSnapshot().value).toEqual({ expired: 'releasing' });
+    expect(s.pending.at(-1)).toMatchObject({
+      actor: 'endSession',
+      input: { sessionId: 's1', reason: 'Expiration' },
+    });
+    await settle(s, 'endSession', { messages: [] });
+    expect(s.actor.getSnapshot().value).toEqual({ expired: 'resting' });
     expect(s.actor.getSnapshot().context.idleDeadline).toBeNull();
     expect(s.emitted.find((e) => e.type === 'session.expired')).toEqual({
       type: 'session.expired',
@@ -65,7 +72,7 @@ describe('the idle deadline', () => {
     await vi.advanceTimersByTimeAsync(IDLE_MS - 1);
     expect(s.actor.getSnapshot().value).toBe('awaitingInput');
     await vi.advanceTimersByTimeAsync(1);
-    expect(s.actor.getSnapshot().value).toBe('expired');
+    expect(s.actor.getSnapshot().value).toEqual({ expired: 'releasing' });
   });
 
   it('is cleared by end()', async () => {
