@@ -13,6 +13,7 @@ export default tseslint.config(
       'reports/',
       '.stryker-tmp/',
       '.stryker-tmp-http/',
+      '.stryker-tmp-r/',
     ],
   },
   js.configs.recommended,

@@ -84,7 +84,7 @@ describe.each([
         t2: closedError('the session failed'),
       });
       await s.settle('endSession', { error: apiError('service_unavailable', 503) });
-      expect(s.actor.getSnapshot().output).toEqual({
+      expect(s.actor.getSnapshot().output).toStrictEqual({
         reason: 'failed',
         sessionId: 's1',
         endReason: 'Error',
@@ -299,7 +299,7 @@ describe('the DELETE answered', () => {
   it('404: the session was already gone, which is what was asked: ended, no error', async () => {
     const s = await ending();
     await s.settle('endSession', { error: apiError('session_not_found', 404) });
-    expect(s.actor.getSnapshot().output).toEqual({
+    expect(s.actor.getSnapshot().output).toStrictEqual({
       reason: 'ended',
       sessionId: 's1',
       endReason: 'UserRequest',
@@ -309,7 +309,7 @@ describe('the DELETE answered', () => {
   it('another error: ended, with the error', async () => {
     const s = await ending();
     await s.settle('endSession', { error: apiError('service_unavailable', 503) });
-    expect(s.actor.getSnapshot().output).toEqual({
+    expect(s.actor.getSnapshot().output).toStrictEqual({
       reason: 'ended',
       sessionId: 's1',
       endReason: 'UserRequest',

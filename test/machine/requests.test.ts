@@ -148,7 +148,7 @@ describe('the DELETE', () => {
     await s.settle('startSession', { output: { sessionId: 's1', messages: [] } });
     expect(inputOf(s, 'endSession')).toEqual({ sessionId: 's1', reason: 'Transfer' });
     await s.settle('endSession', { output: { messages: [] } });
-    expect(s.actor.getSnapshot().output).toEqual({
+    expect(s.actor.getSnapshot().output).toStrictEqual({
       reason: 'ended',
       sessionId: 's1',
       endReason: 'Transfer',
