@@ -29,6 +29,7 @@ export const REPL_HELP = [
   '/end            end the session and quit (also Ctrl-C, Ctrl-D)',
   '/restart        end this session and start a new one',
   '/state          show the session state',
+  "/skip           leave the agent's question unanswered: the next message is a new one",
   '/save FILE      write the transcript so far to FILE (JSON lines)',
   '/help           this list',
   '//text          send a message that starts with "/"',
@@ -45,7 +46,7 @@ class Repl {
   readonly spinner: Spinner;
   readonly rl: Interface;
   session: AgentSession | undefined;
-  /** The question the agent asked last, until answered. */
+  /** The question the agent asked last, until answered or skipped (`/skip`). */
   question: ResponseMessage | undefined;
   promptShown = false;
   quitting = false;
@@ -273,7 +274,7 @@ class Repl {
     const session = this.session!;
     let text = typed;
     const options: SendOptions = {};
-    const questionId = session.pendingQuestionId;
+    const questionId = this.question ? session.pendingQuestionId : null;
     if (questionId !== null) {
       options.inReplyToMessageId = questionId;
       if (this.question?.type === 'Confirm') {
@@ -362,6 +363,16 @@ class Repl {
         await this.open();
         return;
       }
+      case '/skip':
+        this.print([
+          this.s.dim(
+            this.question && this.session?.pendingQuestionId
+              ? 'question skipped: your next message is sent as a new message, not as its answer'
+              : 'no question is pending',
+          ),
+        ]);
+        this.question = undefined;
+        return;
       case '/state': {
         const session = this.session;
         if (!session) return;

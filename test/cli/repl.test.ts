@@ -153,6 +153,28 @@ describe('chat in a terminal', { timeout: 90_000 }, () => {
     expect(all).toHaveLength(2);
     expect(all[1]).toMatchObject({ status: 'ended', endedBy: 'client', endReason: 'UserRequest' });
   });
+  it('/skip leaves a question unanswered: the prompt is you › again and the next message is a new one', async () => {
+    const t = chat();
+    await t.waitFor(/^you ›\s*$/m);
+    t.type('cancel my order');
+    await t.waitFor(/^yes\/no ›\s*$/m);
+    t.type('/skip');
+    await t.waitFor(/question skipped: your next message is sent as a new message/);
+    await t.waitFor(/^you ›\s*$/m);
+    t.type('I want a human');
+    await t.waitFor(/escalated to a human agent/);
+    await t.waitFor(/^you ›\s*$/m);
+    const sent = api.requests.filter((q) => q.route === 'send').at(-1)!.body as {
+      message: { text: string; inReplyToMessageId?: string };
+    };
+    expect(sent.message.text).toBe('I want a human');
+    expect(sent.message.inReplyToMessageId).toBeUndefined();
+    t.type('/skip');
+    await t.waitFor(/no question is pending/);
+    t.press('C-d');
+    expect(await t.waitFor(/^EXIT:\d+$/m)).toMatch(/^EXIT:0$/m);
+  });
+
   it('a client-side idle expiry is a notice above the prompt, and the next message restarts', async () => {
     const t = chat('--idle-timeout', '1500');
     await t.waitFor(/^you ›\s*$/m);

@@ -193,6 +193,31 @@ describe('start, send, sessions, end', { timeout: 60_000 }, () => {
     expect(list['sessions']).toEqual([]);
   });
 
+  it('send says a question is pending, and --skip-question sends a new message instead of the answer', async () => {
+    const handle = await start();
+    const asked = await runCli(['send', '--session', handle, 'cancel my order'], { env });
+    expect(asked.code, asked.stderr).toBe(0);
+    expect(asked.stdout).toContain('Do you want me to cancel order 00012345?');
+    expect(asked.stderr).toMatch(
+      /the agent asks a question \(Confirm\): the next send answers it; add --skip-question/,
+    );
+    const skipped = await runCli(
+      ['send', '--session', handle, '--skip-question', 'I want a human'],
+      { env },
+    );
+    expect(skipped.code, skipped.stderr).toBe(0);
+    expect(skipped.stdout).toContain("I'm transferring you to a human agent.");
+    const sent = api.requests.filter((q) => q.route === 'send').at(-1)!.body as {
+      message: { text: string; inReplyToMessageId?: string };
+    };
+    expect(sent.message).toMatchObject({ text: 'I want a human' });
+    expect(sent.message.inReplyToMessageId).toBeUndefined();
+    // Without the flag, the same words answer the question (the emulator reads them as "no").
+    await runCli(['send', '--session', handle, 'cancel my order'], { env });
+    const answered = await runCli(['send', '--session', handle, 'I want a human'], { env });
+    expect(answered.stdout).toContain("Okay, I won't cancel anything.");
+  });
+
   it('end --forget removes a handle whose session could not be ended for another reason', async () => {
     const handle = await start();
     api.faults.next('end', { status: 500 }, { times: 10 });

@@ -11,15 +11,18 @@ import { connectStored, report, toRecord, type StoredFlags } from '../stored.js'
 interface SendFlags extends StoredFlags {
   session: string;
   wait?: number;
+  skipQuestion?: boolean;
 }
 
 const EXAMPLES = `
 Examples:
   $ agentforce-session send --session "$S" where is my order?
   $ agentforce-session send --session "$S" 00012345          # answers the agent's question
+  $ agentforce-session send --session "$S" --skip-question I want a human   # a new message instead
   $ agentforce-session send --session "$S" --json "hi" | jq -r .text
 
-A question the agent asked (Inquire/Confirm) is answered by the next message (inReplyToMessageId).
+A question the agent asked (Inquire/Confirm) is answered by the next message (inReplyToMessageId),
+unless that send has --skip-question; stderr says when a reply leaves a question pending.
 An expired session is replaced by a new one and the message sent again. Concurrent sends on one
 handle take turns (a lock file). --json prints one object:
 {"handle","sessionId","sequenceId","state","question","messages","text"} or {"handle","error",...}.
@@ -39,6 +42,10 @@ export function registerSendCommand(program: Command): void {
       '--wait <duration>',
       'how long to wait for another process using the session (default 60s)',
       parsePositiveDuration,
+    )
+    .option(
+      '--skip-question',
+      "send the message as a new one, not as the answer to the agent's pending question",
     );
   addCredentialOptions(command);
   command.addHelpText('after', EXAMPLES).action(async (words: string[], flags: SendFlags) => {
@@ -90,7 +97,7 @@ async function sendLocked(
     });
     const options: SendOptions = {};
     const question = session.pendingQuestionId;
-    if (question !== null) options.inReplyToMessageId = question;
+    if (question !== null && !flags.skipQuestion) options.inReplyToMessageId = question;
     // A signal cancels the message; the session is stored as it is, then main() exits with the
     // signal's code.
     const cancel = new AbortController();
@@ -127,6 +134,12 @@ async function sendLocked(
         () => {
           if (turn.text !== '') process.stdout.write(`${turn.text}\n`);
           if (turn.ended) warn(`the agent ended the session (${turn.ended.reason})`);
+          if (turn.question && state !== 'closed') {
+            warn(
+              `the agent asks a question (${turn.question.type}): the next send answers it; ` +
+                'add --skip-question to send a new message instead',
+            );
+          }
         },
       );
       return EXIT.ok;
