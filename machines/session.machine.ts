@@ -112,6 +112,7 @@ function sendInputOf(context: SessionContext): SendMessageInput {
   };
   if (turn?.inReplyToMessageId !== undefined) input.inReplyToMessageId = turn.inReplyToMessageId;
   if (turn?.variables !== undefined) input.variables = turn.variables;
+  if (turn?.transfer !== undefined) input.transfer = turn.transfer;
   return input;
 }
 

@@ -45,6 +45,14 @@ export interface ErrorInfo {
   hint?: string;
 }
 
+/**
+ * How a hand-off to a human went, reported after an `Escalate`: sent as a `TransferSucceeded` or
+ * `TransferFailed` message instead of `Text`.
+ */
+export type TransferReport =
+  | { type: 'TransferSucceeded' }
+  | { type: 'TransferFailed'; reason: 'NoAgentAvailable' | 'Error'; description?: string };
+
 /** A user message waiting to be sent. `turnId` is the caller's handle on it. */
 export interface PendingTurn {
   turnId: string;
@@ -53,6 +61,8 @@ export interface PendingTurn {
   variables?: Variable[];
   /** Send through the streaming endpoint. */
   stream?: boolean;
+  /** Send this transfer report instead of the text (a `Text` message when absent). */
+  transfer?: TransferReport;
 }
 
 /** The user message being sent now, with the `sequenceId` it was given. */
@@ -257,6 +267,8 @@ export interface SendMessageInput {
   text: string;
   inReplyToMessageId?: string;
   variables?: Variable[];
+  /** A transfer report to send instead of the text. */
+  transfer?: TransferReport;
 }
 export interface SendMessageOutput {
   sessionId: string;

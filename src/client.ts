@@ -19,6 +19,7 @@ import {
   type ResolvedClientOptions,
   type SessionOptions,
 } from './options.js';
+import { feedbackSender, type FeedbackSender } from './feedback.js';
 import { AgentSession } from './session.js';
 import { SessionManager, type SessionManagerOptions } from './manager/session-manager.js';
 import { prepareRestore } from './snapshot.js';
@@ -58,6 +59,7 @@ export class AgentforceClient {
   readonly #api: ApiContext;
   readonly #open = new Set<AgentSession>();
   readonly #telemetry: Telemetry | undefined;
+  readonly #sendFeedback: FeedbackSender;
 
   constructor(options: ClientOptions) {
     const resolved = resolveClientOptions(options);
@@ -104,6 +106,7 @@ export class AgentforceClient {
         return lastBase;
       },
     };
+    this.#sendFeedback = feedbackSender(this.#api);
     const clock = resolved.clock;
     const actors = createSessionActors(this.#api, clock, {
       idleTimeoutMs: resolved.streamIdleTimeoutMs,
@@ -231,6 +234,7 @@ export class AgentforceClient {
       maxMessageLength,
       () => this.#open.delete(session),
       this.#telemetry?.observe(actor),
+      this.#sendFeedback,
     );
     this.#open.add(session);
     session.actor.start();

@@ -3,7 +3,13 @@
  * an explicit XState state machine.
  */
 export { AgentforceClient } from './client.js';
-export { AgentSession, type SendOptions, type TurnStream } from './session.js';
+export {
+  AgentSession,
+  type SendOptions,
+  type TransferOptions,
+  type TurnStream,
+} from './session.js';
+export type { FeedbackOptions, FeedbackRating, FeedbackTarget } from './feedback.js';
 export {
   clientCredentials,
   type AccessToken,
@@ -87,6 +93,7 @@ export type {
   ExpiryPolicy,
   TopLevelState,
   StreamEvent,
+  TransferReport,
 } from '../machines/session.types.js';
 export type {
   ResponseMessage,

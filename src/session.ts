@@ -10,8 +10,15 @@ import type {
   SessionOutcome,
   StreamEvent,
   TopLevelState,
+  TransferReport,
 } from '../machines/session.types.js';
-import { EndReasonSchema, VariablesSchema, type EndReason, type Variable } from './api/index.js';
+import {
+  EndReasonSchema,
+  VariablesSchema,
+  type EndReason,
+  type ResponseMessage,
+  type Variable,
+} from './api/index.js';
 import {
   AbortError,
   AgentforceError,
@@ -19,6 +26,14 @@ import {
   SessionClosedError,
   errorFromInfo,
 } from './errors.js';
+import {
+  feedbackBody,
+  feedbackIdOf,
+  type FeedbackOptions,
+  type FeedbackRating,
+  type FeedbackSender,
+  type FeedbackTarget,
+} from './feedback.js';
 import { wrapSnapshot, type PersistedSession } from './snapshot.js';
 import type { SessionObserver } from './telemetry/session-trace.js';
 import { toTurn, type Turn } from './turn.js';
@@ -43,6 +58,17 @@ export interface TurnStream extends AsyncIterable<StreamEvent> {
   /** Cancels the message (the request is aborted; `turn` rejects with an {@link AbortError}). */
   cancel(): void;
 }
+
+/** Options of {@link AgentSession.reportTransfer}. */
+export interface TransferOptions {
+  /** The `Escalate` message this reports on. @default the last `Escalate` this session received */
+  inReplyToMessageId?: string | undefined;
+  /** Cancels the report, as for a message. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Messages whose rating {@link AgentSession.feedback} can find by id (the latest are kept). */
+const MAX_RATEABLE = 256;
 
 type Emitted<T extends SessionEmitted['type']> = Extract<SessionEmitted, { type: T }>;
 type PendingTurnEvent = Extract<SessionEvent, { type: 'SEND' }>;
@@ -75,21 +101,28 @@ export class AgentSession {
   #startWaiters: Waiter[] | undefined;
   #fatal: Error | undefined;
   readonly #observer: SessionObserver | undefined;
+  readonly #sendFeedback: FeedbackSender | undefined;
+  /** Message id → the server session and `feedbackId` of each recent reply message. */
+  readonly #rateable = new Map<string, { sessionId: string; feedbackId: string }>();
+  #lastEscalateId: string | undefined;
 
   /**
    * @internal Use {@link AgentforceClient.session} or {@link AgentforceClient.restore}.
    * `onSettled` is called once the actor is done or failed (one observer per session, not two);
-   * `observer` (telemetry) is told of each message in the caller's context.
+   * `observer` (telemetry) is told of each message in the caller's context; `sendFeedback` is the
+   * client's feedback request.
    */
   constructor(
     actor: Actor<SessionMachine>,
     maxMessageLength: number,
     onSettled?: () => void,
     observer?: SessionObserver,
+    sendFeedback?: FeedbackSender,
   ) {
     this.actor = actor;
     this.#maxMessageLength = maxMessageLength;
     this.#observer = observer;
+    this.#sendFeedback = sendFeedback;
     actor.on('*', (event) => this.#onEmitted(event));
     actor.subscribe({
       error: (err) => {
@@ -222,10 +255,111 @@ export class AgentSession {
     };
   }
 
+  /**
+   * Reports how the hand-off to a human after an `Escalate` went: a `TransferSucceeded` or
+   * `TransferFailed` message (with its `reason` and optional `description`), sent in turn like a
+   * message (same queue and `sequenceId` order), answering the last `Escalate` unless
+   * `inReplyToMessageId` says which. Resolves with the agent's reply, often empty.
+   *
+   * @example
+   * ```ts
+   * const turn = await session.send('I want to talk to a person');
+   * if (turn.messages.some((m) => m.type === 'Escalate')) {
+   *   const placed = await handToQueue(turn);
+   *   await session.reportTransfer(
+   *     placed ? { type: 'TransferSucceeded' } : { type: 'TransferFailed', reason: 'NoAgentAvailable' },
+   *   );
+   * }
+   * ```
+   */
+  reportTransfer(report: TransferReport, options: TransferOptions = {}): Promise<Turn> {
+    let transfer: TransferReport;
+    try {
+      transfer = checkTransfer(report);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
+    const inReplyToMessageId = options?.inReplyToMessageId ?? this.#lastEscalateId;
+    const send: SendOptions = { ...options, inReplyToMessageId };
+    return this.#submit('', send, false, transfer).turn;
+  }
+
+  /**
+   * Rates a reply GOOD or BAD, with an optional comment (`POST /sessions/{id}/feedback`). `of` is
+   * a {@link Turn} (its last message with a `feedbackId`), a message, the id of a message this
+   * session received, or `{ feedbackId }`. A plain request beside the conversation: it takes no
+   * turn and changes no state. Rejects with {@link InvalidArgumentError} for a bad rating or a
+   * message it cannot find, {@link SessionClosedError} once the session is closed, and the typed
+   * error of the request otherwise.
+   *
+   * @example
+   * ```ts
+   * const turn = await session.send('Where is my order?');
+   * await session.feedback(turn, 'GOOD', { text: 'clear answer' });
+   * ```
+   */
+  async feedback(
+    of: FeedbackTarget,
+    rating: FeedbackRating,
+    options: FeedbackOptions = {},
+  ): Promise<void> {
+    if (this.#fatal) throw this.#fatal;
+    const { sessionId, feedbackId } = this.#feedbackTarget(of);
+    const body = feedbackBody(feedbackId, rating, options);
+    if (this.state === 'closed') throw this.#closedError();
+    if (!this.#sendFeedback) throw new AgentforceError('this session cannot send feedback');
+    await this.#sendFeedback(sessionId, body, options.signal);
+  }
+
+  #feedbackTarget(of: FeedbackTarget): { sessionId: string; feedbackId: string } {
+    const current = this.sessionId;
+    const fail = (why: string): never => {
+      throw new InvalidArgumentError(`feedback: ${why}`);
+    };
+    if (typeof of === 'string') {
+      return (
+        this.#rateable.get(of) ??
+        fail(
+          `no reply message with id ${JSON.stringify(of)} in this session (pass the message, the turn, or { feedbackId })`,
+        )
+      );
+    }
+    if (typeof of !== 'object' || of === null) return fail('pass a turn, a message or its id');
+    if (Array.isArray((of as Turn).messages)) {
+      const turn = of as Turn;
+      const rated = turn.messages.findLast((m) => feedbackIdOf(m) !== undefined);
+      const feedbackId = rated ? feedbackIdOf(rated) : undefined;
+      if (feedbackId === undefined) return fail('this turn has no message with a feedbackId');
+      return { sessionId: turn.sessionId, feedbackId };
+    }
+    const feedbackId = (of as { feedbackId?: unknown }).feedbackId;
+    if (typeof feedbackId !== 'string' || feedbackId === '') {
+      return fail('this message has no feedbackId');
+    }
+    const id = (of as { id?: unknown }).id;
+    const known = typeof id === 'string' ? this.#rateable.get(id) : undefined;
+    const sessionId = known?.sessionId ?? current;
+    if (sessionId === null) return fail('the session has not started');
+    return { sessionId, feedbackId };
+  }
+
+  #remember(sessionId: string, messages: readonly ResponseMessage[]): void {
+    for (const m of messages) {
+      if (m.type === 'Escalate' && typeof m.id === 'string') this.#lastEscalateId = m.id;
+      const feedbackId = feedbackIdOf(m);
+      if (feedbackId === undefined || typeof m.id !== 'string') continue;
+      this.#rateable.set(m.id, { sessionId, feedbackId });
+      if (this.#rateable.size > MAX_RATEABLE) {
+        this.#rateable.delete(this.#rateable.keys().next().value!);
+      }
+    }
+  }
+
   #submit(
     text: string,
     options: SendOptions,
     stream: boolean,
+    transfer?: TransferReport,
   ): { turnId: string | undefined; turn: Promise<Turn> } {
     const rejected = (err: unknown) => {
       const turn = Promise.reject(err instanceof Error ? err : new Error(String(err)));
@@ -235,7 +369,7 @@ export class AgentSession {
     if (this.#fatal) return rejected(this.#fatal);
     let checked: SendOptions;
     try {
-      checked = this.#checkSend(text, options);
+      checked = transfer ? this.#checkOptions(options) : this.#checkSend(text, options);
     } catch (err) {
       return rejected(err);
     }
@@ -261,6 +395,7 @@ export class AgentSession {
       event.inReplyToMessageId = checked.inReplyToMessageId;
     if (checked.variables !== undefined) event.variables = checked.variables;
     if (stream) event.stream = true;
+    if (transfer) event.transfer = transfer;
     this.#observer?.submitted(turnId, text, stream);
     this.actor.send(event);
     return { turnId, turn };
@@ -359,6 +494,10 @@ export class AgentSession {
         `text is ${text.length} characters; the limit is ${this.#maxMessageLength} (maxMessageLength)`,
       );
     }
+    return this.#checkOptions(options);
+  }
+
+  #checkOptions(options: SendOptions): SendOptions {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('send options must be an object');
     }
@@ -388,6 +527,7 @@ export class AgentSession {
     switch (event.type) {
       case 'turn.completed': {
         const waiter = this.#waiters?.get(event.turnId);
+        this.#remember(event.sessionId, event.messages);
         if (waiter) {
           this.#waiters?.delete(event.turnId);
           waiter.resolve(toTurn(event.sessionId, event.sequenceId, event.messages));
@@ -403,6 +543,7 @@ export class AgentSession {
         break;
       }
       case 'session.started': {
+        this.#remember(event.sessionId, event.messages);
         const greeting = toTurn(event.sessionId, undefined, event.messages);
         this.#greeting ??= greeting;
         const waiters = this.#startWaiters;
@@ -454,4 +595,28 @@ export class AgentSession {
       outcome ? `the session is closed (${outcome.reason})` : 'the session is closing',
     );
   }
+}
+
+/** Checks a transfer report as the API defines it. */
+function checkTransfer(report: unknown): TransferReport {
+  const r = report as Partial<Record<'type' | 'reason' | 'description', unknown>> | null;
+  if (typeof r === 'object' && r !== null && r.type === 'TransferSucceeded') {
+    return { type: 'TransferSucceeded' };
+  }
+  if (typeof r !== 'object' || r === null || r.type !== 'TransferFailed') {
+    throw new InvalidArgumentError(
+      "a transfer report is { type: 'TransferSucceeded' } or { type: 'TransferFailed', reason }",
+    );
+  }
+  if (r.reason !== 'NoAgentAvailable' && r.reason !== 'Error') {
+    throw new InvalidArgumentError(
+      `TransferFailed reason must be 'NoAgentAvailable' or 'Error' (got ${JSON.stringify(r.reason)})`,
+    );
+  }
+  if (r.description !== undefined && typeof r.description !== 'string') {
+    throw new InvalidArgumentError('TransferFailed description must be a string');
+  }
+  return r.description === undefined
+    ? { type: 'TransferFailed', reason: r.reason }
+    : { type: 'TransferFailed', reason: r.reason, description: r.description };
 }

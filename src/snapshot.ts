@@ -94,6 +94,7 @@ const PendingTurnSchema = z.looseObject({
   inReplyToMessageId: z.string().optional(),
   variables: z.array(z.unknown()).optional(),
   stream: z.boolean().optional(),
+  transfer: z.looseObject({ type: z.enum(['TransferSucceeded', 'TransferFailed']) }).optional(),
 });
 /** The persisted context, field by field (a tampered or truncated one is refused). */
 const ContextSchema = z.looseObject({

@@ -51,11 +51,9 @@ export function createSessionActors(ctx: ApiContext, clock: Clock, stream: Strea
     }),
 
     sendMessage: fromPromise<SendMessageOutput, SendMessageInput>(async ({ input, signal }) => {
-      const message: SendMessageRequest['message'] = {
-        type: 'Text',
-        sequenceId: input.sequenceId,
-        text: input.text,
-      };
+      const message: SendMessageRequest['message'] = input.transfer
+        ? { ...input.transfer, sequenceId: input.sequenceId }
+        : { type: 'Text', sequenceId: input.sequenceId, text: input.text };
       if (input.inReplyToMessageId !== undefined)
         message.inReplyToMessageId = input.inReplyToMessageId;
       const res = await apiRequest(ctx, {
