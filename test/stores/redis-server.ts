@@ -107,3 +107,52 @@ export async function dropPrefix(client: Redis, prefix: string): Promise<void> {
     if (batch.length > 0) await client.del(...batch);
   } while (cursor !== '0');
 }
+
+/** A redis-server of a test's own, which the test may kill, restart, pause and flush. */
+export interface OwnRedis {
+  url: string;
+  /** Kills it (SIGKILL): nothing is flushed beyond what its persistence already wrote. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and directory (an AOF file there is replayed). */
+  restart(): Promise<void>;
+  /** Stops it for good and removes its directory. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a redis-server of its own (never `REDIS_URL`: a test that kills the server must own it),
+ * with AOF persistence (`appendfsync always`) or none at all.
+ */
+export async function startOwnRedis(options: { appendonly: boolean }): Promise<OwnRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'fault-test-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
+  if (options.appendonly) args.push('--appendonly', 'yes', '--appendfsync', 'always');
+  else args.push('--appendonly', 'no');
+  let child: ChildProcess | undefined;
+  const up = async () => {
+    child = spawn('redis-server', args, { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      if (await ping(port)) return;
+      await sleep(50);
+    }
+    throw new Error(`redis-server did not answer on port ${port}`);
+  };
+  const down = async (signal: NodeJS.Signals) => {
+    const c = child;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    const exited = new Promise((resolve) => c.once('exit', resolve));
+    c.kill(signal);
+    await Promise.race([exited, sleep(3000)]);
+  };
+  await up();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    kill: () => down('SIGKILL'),
+    restart: up,
+    stop: async () => {
+      await down('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

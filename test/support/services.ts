@@ -37,6 +37,7 @@ export const services: readonly Service[] = [
       'test/manager/multi-node.test.ts',
       'test/manager/leases.test.ts',
       'test/manager/leave.test.ts',
+      'test/manager/redis-faults.test.ts',
       'test/telemetry/cross-process.test.ts',
     ],
     helper: 'redis-server.js',
