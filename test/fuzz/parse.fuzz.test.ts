@@ -194,7 +194,8 @@ describe('replies over real HTTP, through the client’s transport and error map
     ctx = {
       http,
       tokens: new TokenManager(
-        toAuthProvider('fuzz-token'),
+        // A JWT-shaped token: the client refuses any other kind before the first call.
+        toAuthProvider('eyJhbGciOiJub25lIn0.eyJzdWIiOiJmdXp6In0.sig'),
         { myDomainUrl: url, http, retry },
         Date.now,
       ),
