@@ -11,7 +11,7 @@ import type { ApiContext } from './http/request.js';
 import type { RetryNotice } from './http/retry.js';
 import { createTransport, destroyTransport } from './http/transport.js';
 import {
-  checkAgentId,
+  checkAgent,
   checkSessionOptions,
   checkUrl,
   resolveClientOptions,
@@ -19,6 +19,7 @@ import {
   type ResolvedClientOptions,
   type SessionOptions,
 } from './options.js';
+import { AgentDirectory, type AgentRecord } from './agent-lookup.js';
 import { feedbackSender, type FeedbackSender } from './feedback.js';
 import { AgentSession } from './session.js';
 import { SessionManager, type SessionManagerOptions } from './manager/session-manager.js';
@@ -30,10 +31,16 @@ import {
   InvalidArgumentError,
   TimeoutError,
   isAgentforceError,
+  withHint,
 } from './errors.js';
-import { EndReasonSchema, type EndReason } from './api/index.js';
+import {
+  EndReasonSchema,
+  PRODUCTION_API_BASE,
+  SANDBOX_API_BASE,
+  apiBaseForMyDomain,
+  type EndReason,
+} from './api/index.js';
 
-const DEFAULT_API_BASE = 'https://api.salesforce.com';
 const DEFAULT_MAX_MESSAGE_LENGTH = 100_000;
 
 /**
@@ -60,6 +67,7 @@ export class AgentforceClient {
   readonly #open = new Set<AgentSession>();
   readonly #telemetry: Telemetry | undefined;
   readonly #sendFeedback: FeedbackSender;
+  readonly #agents: AgentDirectory;
 
   constructor(options: ClientOptions) {
     const resolved = resolveClientOptions(options);
@@ -70,7 +78,7 @@ export class AgentforceClient {
       maxSockets: resolved.maxSockets,
     });
     let lastHost: string | undefined;
-    let lastBase = resolved.apiBaseUrl ?? DEFAULT_API_BASE;
+    let lastBase = resolved.apiBaseUrl ?? apiBaseForMyDomain(resolved.myDomainUrl);
     const telemetry =
       options.telemetry === false
         ? undefined
@@ -98,19 +106,25 @@ export class AgentforceClient {
       onResponse: telemetry && ((requestId) => telemetry.responded(requestId)),
       onStreamFrame: telemetry && ((data) => telemetry.framed(data)),
       apiBaseUrl: (tokenHost) => {
-        if (resolved.apiBaseUrl !== undefined || tokenHost === undefined) return lastBase;
+        if (resolved.apiBaseUrl !== undefined || tokenHost === undefined) {
+          return lastBase ?? noApiHost(resolved.myDomainUrl);
+        }
         if (tokenHost !== lastHost) {
           lastBase = checkUrl('api_instance_url (from the token endpoint)', tokenHost);
           lastHost = tokenHost;
         }
-        return lastBase;
+        return lastBase ?? noApiHost(resolved.myDomainUrl);
       },
     };
     this.#sendFeedback = feedbackSender(this.#api);
     const clock = resolved.clock;
-    const actors = createSessionActors(this.#api, clock, {
-      idleTimeoutMs: resolved.streamIdleTimeoutMs,
-    });
+    this.#agents = new AgentDirectory(this.#api, resolved.myDomainUrl);
+    const actors = createSessionActors(
+      this.#api,
+      clock,
+      { idleTimeoutMs: resolved.streamIdleTimeoutMs },
+      this.#agents,
+    );
     this.machine = sessionMachine.provide({
       actors: telemetry ? telemetry.wrapActors(actors) : actors,
       actions: {
@@ -130,7 +144,7 @@ export class AgentforceClient {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidArgumentError('session options must be an object with an agentId');
     }
-    const agentId = checkAgentId(options.agentId);
+    const agentId = checkAgent(options);
     checkSessionOptions(options, '');
     const o = { ...this.#options.sessionDefaults, ...stripUndefined(options) };
     const input: SessionInput = { agentId, endpoint: this.#options.myDomainUrl };
@@ -143,6 +157,21 @@ export class AgentforceClient {
     if (o.idleTimeoutMs !== undefined) input.idleTimeoutMs = o.idleTimeoutMs;
     const actor = createActor(this.machine, { input, ...this.#actorOptions() });
     return this.#track(actor, o.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
+  }
+
+  /**
+   * Finds an agent by its API name with the REST API's SOQL query on BotDefinition (the token
+   * needs the `api` scope), once per client and name: `session({ agentName })` uses the same.
+   * Rejects with {@link NotFoundError} when the org has no agent of that name, and
+   * {@link PermissionDeniedError} when the token may not use the REST API.
+   */
+  findAgent(agentName: string, options: { signal?: AbortSignal } = {}): Promise<AgentRecord> {
+    try {
+      checkAgent({ agentName });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#agents.find(agentName, options.signal);
   }
 
   /**
@@ -249,6 +278,18 @@ export class AgentforceClient {
   #actorOptions() {
     return this.#inspect ? { inspect: this.#inspect } : {};
   }
+}
+
+/** The token gave no API host, and the My Domain URL does not tell it: `apiBaseUrl` must. */
+function noApiHost(myDomainUrl: string): never {
+  const hint = `set apiBaseUrl: ${PRODUCTION_API_BASE} for a production org, ${SANDBOX_API_BASE} for a sandbox or scratch org, https://api.gov.salesforce.com for Government Cloud`;
+  throw new InvalidArgumentError(
+    withHint(
+      `the token came without an API host (api_instance_url), and ${new URL(myDomainUrl).host} does not tell it`,
+      hint,
+    ),
+    { hint },
+  );
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -234,6 +234,10 @@ export const HINTS = {
     'the org limits logins (3,600 an hour per user): make one client per org and share it, so its token is reused, and wait before retrying',
   token:
     'check the client id and secret, and that the Client Credentials Flow is enabled with a Run As user',
+  agentName:
+    "check agentName: it is the agent's API name (Setup, Agents; e.g. Customer_Support), or pass agentId",
+  apiScope:
+    "add the 'api' scope (Manage user data via APIs) to the app to find agents by name, or pass agentId instead of agentName",
 } as const;
 
 /** A reply that a setting causes: the class it becomes and the fix. */
@@ -280,6 +284,13 @@ function diagnose(
   request: RequestName | undefined,
 ): Diagnosis | undefined {
   if (request === 'token request') return diagnoseTokenReply(status, body);
+  if (request === 'agent lookup') {
+    // The REST API's error body is a list of {message, errorCode}.
+    const first: unknown = Array.isArray(body) ? body[0] : body;
+    if (status === 403 || /not valid for use with the REST API/i.test(field(first, 'message'))) {
+      return { Class: PermissionDeniedError, hint: HINTS.apiScope };
+    }
+  }
   const error = field(body, 'error');
   const message = field(body, 'message');
   const empty = body === undefined || body === null || body === '';

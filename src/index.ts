@@ -10,6 +10,7 @@ export {
   type TurnStream,
 } from './session.js';
 export type { FeedbackOptions, FeedbackRating, FeedbackTarget } from './feedback.js';
+export type { AgentRecord } from './agent-lookup.js';
 export {
   clientCredentials,
   type AccessToken,

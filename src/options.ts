@@ -4,7 +4,7 @@
  */
 import type { InspectionEvent, Observer } from 'xstate';
 import type { ExpiryPolicy } from '../machines/session.types.js';
-import { isAgentId, VariablesSchema, type Variable } from './api/index.js';
+import { isAgentId, isAgentName, VariablesSchema, type Variable } from './api/index.js';
 import type { AuthOption } from './auth.js';
 import { InvalidArgumentError } from './errors.js';
 import { DEFAULT_RETRY, type RetryNotice, type RetryOptions } from './http/retry.js';
@@ -34,7 +34,11 @@ export interface ClientOptions {
   /** Where bearer tokens come from: {@link clientCredentials}, a token, or a function. */
   auth: AuthOption;
   /**
-   * The Agent API host. @default the token's `api_instance_url`, else `https://api.salesforce.com`.
+   * The Agent API host. @default the token's `api_instance_url`; for a token without one (a token
+   * passed in as is), the host the My Domain URL tells: `https://test.api.salesforce.com` for a
+   * sandbox or scratch org (`*.sandbox.my.salesforce.com`, `*.scratch.my.salesforce.com`),
+   * `https://api.salesforce.com` for another `*.my.salesforce.com` org. For any other My Domain
+   * host a request without a token host fails with an {@link InvalidArgumentError} asking for it.
    */
   apiBaseUrl?: string | undefined;
   /** Per-request timeout in ms (the API itself gives up at 120 s). @default 125000 */
@@ -50,7 +54,7 @@ export interface ClientOptions {
   /** Most keep-alive sockets per host. @default 256 */
   maxSockets?: number | undefined;
   /** Defaults for every session of this client (each can be overridden per session). */
-  sessionDefaults?: Omit<SessionOptions, 'agentId'> | undefined;
+  sessionDefaults?: Omit<SessionOptions, 'agentId' | 'agentName'> | undefined;
   /** Clock for idle deadlines and token expiry; pass xstate's `SimulatedClock` in tests. */
   clock?: Clock | undefined;
   /**
@@ -73,8 +77,14 @@ export interface ClientOptions {
 
 /** Options of one session ({@link AgentforceClient.session}). */
 export interface SessionOptions {
-  /** The agent: its 15/18-character BotDefinition id, starting `0Xx`. */
-  agentId: string;
+  /** The agent: its 15/18-character BotDefinition id, starting `0Xx`. Give this or `agentName`. */
+  agentId?: string | undefined;
+  /**
+   * The agent by its API name (e.g. `Customer_Support`), instead of `agentId`: the client finds
+   * its id with a SOQL query on BotDefinition when the first session of that name starts, once
+   * per client. The token needs the `api` scope for it.
+   */
+  agentName?: string | undefined;
   /** Variables sent when the session starts (context and custom variables). */
   variables?: Variable[] | undefined;
   /** The user's time zone, e.g. `Europe/Berlin`. */
@@ -101,7 +111,7 @@ export interface ResolvedClientOptions {
   maxSockets: number;
   streamIdleTimeoutMs: number;
   clock: Clock;
-  sessionDefaults: Omit<SessionOptions, 'agentId'>;
+  sessionDefaults: Omit<SessionOptions, 'agentId' | 'agentName'>;
 }
 
 function fail(option: string, message: string, value: unknown): never {
@@ -174,6 +184,20 @@ export function checkAgentId(value: unknown): string {
   if (!isAgentId(value))
     fail('agentId', 'must be a 15- or 18-character agent id starting with 0Xx', value);
   return value;
+}
+
+/** The agent of a session's options: its `agentId`, or its `agentName` (exactly one of them). */
+export function checkAgent(options: Pick<SessionOptions, 'agentId' | 'agentName'>): string {
+  if (options.agentName === undefined) return checkAgentId(options.agentId);
+  if (options.agentId !== undefined)
+    fail('agentName', 'and agentId cannot both be given', options.agentName);
+  if (!isAgentName(options.agentName))
+    fail(
+      'agentName',
+      "must be an agent's API name (letters, digits, underscores)",
+      options.agentName,
+    );
+  return options.agentName;
 }
 
 /** Validates and completes the client options. */

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { SESSION_SCHEMA_VERSION, sessionMachine } from '../machines/session.machine.js';
 import { TOP_LEVEL_STATES, type SessionContext } from '../machines/session.types.js';
-import { EndReasonSchema, VariablesSchema, isAgentId } from './api/index.js';
+import { EndReasonSchema, VariablesSchema, isAgentId, isAgentName } from './api/index.js';
 import { SnapshotVersionError } from './errors.js';
 
 /** A session as it can be stored and restored in another process. Plain JSON, no secrets. */
@@ -98,7 +98,8 @@ const PendingTurnSchema = z.looseObject({
 });
 /** The persisted context, field by field (a tampered or truncated one is refused). */
 const ContextSchema = z.looseObject({
-  agentId: z.string().refine(isAgentId, 'not an agent id'),
+  // An agent id, or the API name of a session made with `agentName` (found when it starts).
+  agentId: z.string().refine((v) => isAgentId(v) || isAgentName(v), 'not an agent id or name'),
   endpoint: z.string().min(1),
   start: z.looseObject({
     bypassUser: z.boolean(),

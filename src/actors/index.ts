@@ -16,14 +16,23 @@ import type {
   StartSessionOutput,
 } from '../../machines/session.types.js';
 import { apiPaths, type SendMessageRequest, type StartSessionRequest } from '../api/index.js';
+import type { AgentDirectory } from '../agent-lookup.js';
 import type { ApiContext } from '../http/request.js';
 import { apiRequest } from '../http/request.js';
 import { parseMessagesReply, parseStartReply } from '../http/parse.js';
 import type { Clock } from '../options.js';
 import { createStreamActor, type StreamOptions } from './stream-message.js';
 
-/** Builds the machine's actors for one client. */
-export function createSessionActors(ctx: ApiContext, clock: Clock, stream: StreamOptions) {
+/**
+ * Builds the machine's actors for one client. `agents` turns a session's agent API name into its
+ * id when the session starts (a session made with `agentName`).
+ */
+export function createSessionActors(
+  ctx: ApiContext,
+  clock: Clock,
+  stream: StreamOptions,
+  agents?: AgentDirectory,
+) {
   return {
     authorize: fromPromise<AuthorizeOutput, AuthorizeInput>(async ({ signal }) => {
       await ctx.tokens.get(signal);
@@ -39,9 +48,10 @@ export function createSessionActors(ctx: ApiContext, clock: Clock, stream: Strea
       };
       if (input.tz !== null) body.tz = input.tz;
       if (input.variables !== null) body.variables = input.variables;
+      const agentId = agents ? await agents.agentId(input.agentId, signal) : input.agentId;
       const res = await apiRequest(ctx, {
         method: 'POST',
-        path: apiPaths.startSession(input.agentId),
+        path: apiPaths.startSession(agentId),
         what: 'start session',
         body,
         signal,

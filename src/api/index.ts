@@ -7,3 +7,4 @@ export * from './messages.js';
 export * from './requests.js';
 export * from './responses.js';
 export * from './paths.js';
+export * from './hosts.js';

@@ -95,3 +95,11 @@ export const AGENT_ID_PATTERN = /^0Xx[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$/;
 export function isAgentId(value: unknown): value is string {
   return typeof value === 'string' && AGENT_ID_PATTERN.test(value);
 }
+
+/** An agent's API name (`DeveloperName`): a letter, then letters, digits and underscores. */
+export const AGENT_NAME_PATTERN = /^[A-Za-z]\w{0,79}$/;
+
+/** Whether `value` is an agent's API name (never an agent id: those start with `0Xx`). */
+export function isAgentName(value: unknown): value is string {
+  return typeof value === 'string' && AGENT_NAME_PATTERN.test(value);
+}

@@ -31,6 +31,8 @@ function header(headers: Headers, name: string): string | undefined {
 }
 
 function describe(body: unknown): string | undefined {
+  // The REST API's error body is a list of {message, errorCode}.
+  if (Array.isArray(body)) return describe(body[0]);
   if (typeof body !== 'object' || body === null) return undefined;
   const { message, error, error_description: desc } = body as Record<string, unknown>;
   if (typeof message === 'string' && message !== '') return message;

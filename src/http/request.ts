@@ -8,12 +8,7 @@ import { joinUrl } from '../api/index.js';
 import type { AccessToken, TokenManager } from '../auth.js';
 import type { RequestName } from '../errors.js';
 import { errorFromResponse, errorFromTransport } from './errors.js';
-import {
-  withRetries,
-  type Repeatability,
-  type RetryNotice,
-  type RetryOptions,
-} from './retry.js';
+import { withRetries, type Repeatability, type RetryNotice, type RetryOptions } from './retry.js';
 
 /** What every Agent API request needs from its client. */
 export interface ApiContext {
@@ -41,6 +36,8 @@ export interface ApiRequest {
   headers?: Record<string, string>;
   signal?: AbortSignal | undefined;
   repeatability: Repeatability;
+  /** The host, when it is not the Agent API's (the REST API's query is on the My Domain). */
+  baseUrl?: string | undefined;
   /** `stream`: the 2xx body is returned as a Node stream (SSE); error bodies are still parsed. */
   responseType?: 'json' | 'stream';
 }
@@ -102,7 +99,7 @@ async function exchange(
   try {
     res = await ctx.http.request<unknown>({
       method: req.method,
-      url: joinUrl(ctx.apiBaseUrl(token.apiInstanceUrl), req.path),
+      url: joinUrl(req.baseUrl ?? ctx.apiBaseUrl(token.apiInstanceUrl), req.path),
       data: req.body,
       headers: { ...ctx.headers, ...req.headers, authorization: `Bearer ${token.accessToken}` },
       ...(req.signal ? { signal: req.signal } : {}),

@@ -91,7 +91,7 @@ export interface RetryLoop {
  * wait, `onRetry` is told what failed and how long the wait is.
  */
 export async function withRetries<T>(loop: RetryLoop, attempt: () => Promise<T>): Promise<T> {
-  for (let retries = 0; ; ) {
+  for (let retries = 0; ;) {
     try {
       return await attempt();
     } catch (error) {
