@@ -169,7 +169,7 @@ export class AgentforceClient {
     try {
       checkAgent({ agentName });
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     return this.#agents.find(agentName, options.signal);
   }
