@@ -9,7 +9,7 @@
  * the replacement text follows it.
  */
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
-import type { AgentSession, ResponseMessage, SendOptions, StreamEvent } from '../index.js';
+import type { AgentSession, ResponseMessage, SendOptions, StreamEvent, Turn } from '../index.js';
 import { sendTurn, type ChatRun } from './batch.js';
 import { recordLifecycle } from './events.js';
 import { EXIT, exitCodeForSessionError } from './exit-codes.js';
@@ -31,6 +31,8 @@ export const REPL_HELP = [
   '/state          show the session state',
   "/skip           leave the agent's question unanswered: the next message is a new one",
   '/save FILE      write the transcript so far to FILE (JSON lines)',
+  '/good [TEXT]    rate the last reply as good, with an optional comment',
+  '/bad [TEXT]     rate the last reply as bad, with an optional comment',
   '/help           this list',
   '//text          send a message that starts with "/"',
 ];
@@ -48,6 +50,8 @@ class Repl {
   session: AgentSession | undefined;
   /** The question the agent asked last, until answered or skipped (`/skip`). */
   question: ResponseMessage | undefined;
+  /** The last reply of the agent, which /good and /bad rate. */
+  lastReply: Turn | undefined;
   promptShown = false;
   quitting = false;
   restarting = false;
@@ -187,6 +191,7 @@ class Repl {
     const session = client.session({ agentId: this.run.agentId, ...this.run.sessionOptions });
     this.session = session;
     this.question = undefined;
+    this.lastReply = undefined;
     this.watch(session);
     this.spinner.start('starting a session');
     const sentAt = new Date();
@@ -290,6 +295,7 @@ class Repl {
     try {
       const turn = await sendTurn(session, text, options, this.run.stream);
       this.spinner.stop();
+      this.lastReply = turn;
       this.run.transcript.turn(
         {
           turn: turnNo,
@@ -402,6 +408,25 @@ class Repl {
           ]);
         } catch (err) {
           this.print([this.s.red(`✗ cannot save to ${file}: ${(err as Error).message}`)]);
+        }
+        return;
+      }
+      case '/good':
+      case '/bad': {
+        const rating = name === '/good' ? 'GOOD' : 'BAD';
+        const session = this.session;
+        if (!session || !this.lastReply) {
+          this.print([this.s.red('no reply to rate yet')]);
+          return;
+        }
+        const comment = args.join(' ').trim();
+        try {
+          await session.feedback(this.lastReply, rating, comment === '' ? {} : { text: comment });
+          this.print([
+            this.s.dim(`feedback sent: ${rating}${comment === '' ? '' : ` "${comment}"`}`),
+          ]);
+        } catch (err) {
+          this.print([this.s.red(`✗ feedback failed: ${describeError(errorInfo(err))}`)]);
         }
         return;
       }

@@ -41,6 +41,8 @@ export interface HandleRecord {
   /** The current server session id. */
   sessionId: string | null;
   session: PersistedSession;
+  /** The `feedbackId` of the agent's last reply, which `feedback` rates. */
+  lastFeedbackId?: string;
 }
 
 const HANDLE = /^[a-z0-9][a-z0-9_-]{2,63}$/;

@@ -68,6 +68,7 @@ export function toRecord(
     state: session.state,
     sessionId: session.sessionId,
     session: session.snapshot(),
+    ...(base.lastFeedbackId !== undefined && { lastFeedbackId: base.lastFeedbackId }),
   };
 }
 

@@ -45,7 +45,7 @@ Examples:
   # session variables, client-side idle expiry
   $ agentforce-session chat --var '$Context.EndUserLanguage=Text:en_US' --idle-timeout 10m
 
-In a terminal: /end, /restart, /state, /save FILE, /help; Ctrl-C or Ctrl-D ends the session.
+In a terminal: /end, /restart, /state, /save FILE, /good, /bad, /help; Ctrl-C or Ctrl-D ends the session.
 Exit codes: 0 every message got a reply, 1 a message failed, 2 usage, 3 authentication,
 4 agent or configuration, 5 the session could not go on. See docs/cli.md.
 `;

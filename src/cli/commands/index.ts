@@ -4,6 +4,7 @@ import { registerDiagramCommand } from './diagram.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerEndCommand } from './end.js';
 import { registerFakeServerCommand } from './fake-server.js';
+import { registerFeedbackCommand } from './feedback.js';
 import { registerReplayCommand } from './replay.js';
 import { registerSendCommand } from './send.js';
 import { registerSessionsCommand } from './sessions.js';
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerStartCommand(program);
   registerSendCommand(program);
   registerEndCommand(program);
+  registerFeedbackCommand(program);
   registerSessionsCommand(program);
   registerReplayCommand(program);
   registerDoctorCommand(program);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { SendOptions, Turn } from '../../index.js';
+import { feedbackIdOf } from '../../feedback.js';
 import { addCredentialOptions, parsePositiveDuration } from '../config.js';
 import { EXIT, exitCodeForSessionError, finish, UsageError } from '../exit-codes.js';
 import { whenInterrupted } from '../interrupt.js';
@@ -114,7 +115,15 @@ async function sendLocked(
       failure = err;
     }
     // Stored whatever happened: the sequence counter, a new session, a close.
-    await store.write(toRecord(session, record, record.turns + (turn ? 1 : 0)));
+    const rated = turn?.messages.findLast((m) => feedbackIdOf(m) !== undefined);
+    const lastFeedbackId = rated ? feedbackIdOf(rated) : record.lastFeedbackId;
+    await store.write(
+      toRecord(
+        session,
+        { ...record, ...(lastFeedbackId !== undefined && { lastFeedbackId }) },
+        record.turns + (turn ? 1 : 0),
+      ),
+    );
     stopListening();
     const state: string = session.state;
     session.stop();
