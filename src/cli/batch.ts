@@ -8,6 +8,7 @@
 import { createInterface, type Interface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { AgentSession, SendOptions, SessionOptions, Turn, RetryNotice } from '../index.js';
+import { SessionClosedError } from '../errors.js';
 import type { Connected } from './connect.js';
 import { emitJson, recordLifecycle, type Sending } from './events.js';
 import { EXIT, exitCodeForSessionError, worstExit } from './exit-codes.js';
@@ -134,9 +135,15 @@ async function converse(
       if (text === '') continue;
       if (session.state === 'closed') {
         const outcome = session.outcome;
-        say(
-          `the session closed (${outcome ? describeOutcome(outcome) : 'closed'}) while messages remained unsent`,
-        );
+        const why = `the session closed (${outcome ? describeOutcome(outcome) : 'closed'}) while messages remained unsent`;
+        say(why);
+        // The message not sent gets its error line too; input after it is not read.
+        state.json?.write({
+          type: 'error',
+          sessionId: session.sessionId,
+          text,
+          error: errorInfo(new SessionClosedError(`not sent: ${why}`)),
+        });
         exit = worstExit(exit, EXIT.session);
         break;
       }

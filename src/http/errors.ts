@@ -90,14 +90,29 @@ export function errorFromTransport(
       });
     }
     const sysCode = (err.cause as { code?: string } | undefined)?.code ?? code;
+    const reached = !NOT_REACHED.has(sysCode);
+    const host = hostOf(err.config?.url, err.config?.baseURL);
     return new ConnectionError(
-      `${what} failed: connection error ${sysCode || err.message}`,
-      !NOT_REACHED.has(sysCode),
+      `${what} failed: connection error ${sysCode || err.message}${host ? ` (${host})` : ''}: ` +
+        (reached
+          ? 'the request may have reached the server'
+          : 'the request did not reach the server'),
+      reached,
       { cause: plainCause(err) },
     );
   }
   const message = err instanceof Error ? err.message : String(err);
   return new ConnectionError(`${what} failed: ${message}`, true, { cause: err });
+}
+
+/** The `host:port` a request was sent to, so a connection error names it. */
+function hostOf(url: string | undefined, baseURL: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    return new URL(url, baseURL).host;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A cause that keeps the code and message of a failure but none of the request config. */

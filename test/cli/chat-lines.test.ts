@@ -187,7 +187,13 @@ describe('chat, line mode, an org from the environment', { timeout: 60_000 }, ()
     expect(r.code).toBe(5);
     const lines = jsonLines(r.stdout);
     expect(lines.filter((l) => l.type === 'sent')).toHaveLength(1);
-    expect(lines.at(-1)).toMatchObject({ type: 'closed', outcome: { reason: 'ended-by-server' } });
+    expect(lines.at(-2)).toMatchObject({ type: 'closed', outcome: { reason: 'ended-by-server' } });
+    // The message left unsent is accounted for on stdout, not only on stderr.
+    expect(lines.at(-1)).toMatchObject({
+      type: 'error',
+      text: 'are you there?',
+      error: { code: 'session_closed' },
+    });
     expect(r.stderr).toMatch(/messages remained unsent/);
   });
 

@@ -94,8 +94,35 @@ describe('failures, retries and typed errors', () => {
     const err = await session.send('lost reply').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConnectionError);
     expect(err).toMatchObject({ mayHaveReachedServer: true });
+    expect((err as Error).message).toContain(
+      `send message failed: connection error ECONNRESET (${new URL(api.url).host}): the request may have reached the server`,
+    );
     expect(api.requests.filter((r) => r.route === 'send')).toHaveLength(1);
     expect(session.state).toBe('awaitingInput');
+  });
+
+  it('a refused connection names the host and says the request did not reach the server', async () => {
+    const closed = await startFakeAgentApi();
+    const host = new URL(closed.url).host;
+    await closed.close();
+    const client = new AgentforceClient({
+      myDomainUrl: closed.url,
+      auth: clientCredentials({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
+      retry: { maxRetries: 0 },
+    });
+    try {
+      const err = await client
+        .session({ agentId: AGENT_ID })
+        .start()
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectionError);
+      expect(err).toMatchObject({ mayHaveReachedServer: false });
+      expect((err as Error).message).toContain(
+        `token request failed: connection error ECONNREFUSED (${host}): the request did not reach the server`,
+      );
+    } finally {
+      await client.close();
+    }
   });
 
   it('DELETE is retried after a dropped connection', async () => {
