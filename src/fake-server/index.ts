@@ -68,4 +68,5 @@ export {
   RETURN_POLICY_ARTICLE,
 } from './agents/default-agent.js';
 export { chunkText, EVENT_NAMES } from './sse.js';
-export { decodeTokenClaims, GRANTED_SCOPE } from './tokens.js';
+export { GRANTED_SCOPE } from './tokens.js';
+export { decodeTokenClaims } from '../api/jwt.js';

@@ -121,7 +121,7 @@ describe('failures, retries and typed errors', () => {
         `token request failed: connection error ECONNREFUSED (${host}): the request did not reach the server`,
       );
     } finally {
-      await client.close();
+      client.close();
     }
   });
 

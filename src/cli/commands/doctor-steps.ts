@@ -8,7 +8,8 @@
 import { TOKEN_PATH, joinUrl } from '../../api/index.js';
 import { AgentforceClient, type AgentSession, type ErrorInfo } from '../../index.js';
 import { toErrorInfo } from '../../errors.js';
-import { decodeTokenClaims } from '../../fake-server/tokens.js';
+import { decodeTokenClaims } from '../../api/jwt.js';
+import { apiBaseForMyDomain, PRODUCTION_API_BASE } from '../../api/hosts.js';
 import {
   DOCTOR_STEPS,
   REQUIRED_SCOPES,
@@ -60,8 +61,6 @@ export const SKIPPED = 'not run: an earlier step failed';
 
 /** The API version of the REST query that looks the agent up. */
 export const QUERY_API_VERSION = 'v62.0';
-/** The Agent API's production host. */
-export const PRODUCTION_API_BASE = 'https://api.salesforce.com';
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 const API_HOST = /^((test|dev|stage)\.)?api\.(gov\.)?salesforce\.com$/i;
@@ -96,15 +95,23 @@ export function checkMyDomain(myDomainUrl: string): Outcome {
   return pass(`${myDomainUrl} (${kind})`);
 }
 
-/** Where the client sends Agent API calls, and why: the flag, the token's reply, or the default. */
+/**
+ * Where the client sends Agent API calls, and why: the flag, the token's reply, or the host the
+ * library infers from the My Domain (the production host where it cannot tell, as a start would
+ * then be refused until --api-base is given).
+ */
 export function apiHostOf(
+  myDomainUrl: string,
   apiBaseUrl: string | undefined,
   apiInstanceUrl: string | undefined,
 ): { url: string; from: string } {
   if (apiBaseUrl !== undefined) return { url: apiBaseUrl, from: '--api-base' };
   if (apiInstanceUrl !== undefined && apiInstanceUrl !== '')
     return { url: apiInstanceUrl.replace(/\/+$/, ''), from: "the token's api_instance_url" };
-  return { url: PRODUCTION_API_BASE, from: 'the default: the token named none' };
+  const inferred = apiBaseForMyDomain(myDomainUrl);
+  return inferred !== undefined
+    ? { url: inferred, from: 'inferred from the My Domain: the token named none' }
+    : { url: PRODUCTION_API_BASE, from: 'the default: the token named none, set --api-base' };
 }
 
 /** Checks the Agent API host against the My Domain (no request). */
@@ -338,7 +345,11 @@ export async function runDoctor(input: DoctorInput): Promise<StepResult[]> {
     },
     scopes: () => checkScopes(str(token!.reply['scope']), token!.claims),
     'api-host': () => {
-      apiHost = apiHostOf(input.apiBaseUrl, str(token!.reply['api_instance_url']));
+      apiHost = apiHostOf(
+        input.myDomainUrl,
+        input.apiBaseUrl,
+        str(token!.reply['api_instance_url']),
+      );
       return checkApiHost(input.myDomainUrl, apiHost);
     },
     agent: async () => {
