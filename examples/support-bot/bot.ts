@@ -8,7 +8,8 @@
  * What it takes care of, and what its tests (./bot.test.ts) check on every lifecycle path:
  * - a question of the agent is answered with `inReplyToMessageId`;
  * - an expired session is restarted and the message re-sent (`onExpiry: 'restart'`);
- * - a session that closed (ended by the agent, failed) is replaced by a new one for the next message;
+ * - a session that closed or is closing (ended by the agent, failed) is replaced by a new one for the
+ *   next message;
  * - a failure is shown as its typed error code, never with a token or a secret.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -72,7 +73,10 @@ export async function startSupportBot(options: SupportBotOptions): Promise<Suppo
   const answer = async (id: string, text: string) => {
     let session = conversations.get(id);
     if (!session) throw new Error('unknown conversation');
-    if (session.state === 'closed' && options.flaw !== 'keepClosedSessions') {
+    // After a fatal error the message fails while the session still ends its server session
+    // (`ending`, DELETE in flight): a session closing or closed takes no more messages.
+    const over = session.state === 'closed' || session.state === 'ending';
+    if (over && options.flaw !== 'keepClosedSessions') {
       session = newSession();
       conversations.set(id, session);
     }

@@ -47,7 +47,11 @@ export const services: readonly Service[] = [
   {
     name: 'tmux',
     covers: 'the chat REPL in a real terminal',
-    files: ['test/cli/repl.test.ts', 'test/cli/repl-interrupts.test.ts'],
+    files: [
+      'test/cli/repl.test.ts',
+      'test/cli/repl-interrupts.test.ts',
+      'test/cli/feedback.test.ts',
+    ],
     helper: 'terminal.js',
     howToRun: 'install tmux (apt-get install tmux)',
     available: (env) => runs('tmux', ['-V'], env),
