@@ -321,6 +321,7 @@ async function checkWire(
   const t = tableStart();
   const expected: string[] = [];
   let closes = 0;
+  let mayClose = 0;
   for (const step of steps) {
     const from = t.wire.length;
     tableStep(t, step.event, config);
@@ -332,6 +333,9 @@ async function checkWire(
     }
     const code = (step.event as { error?: { code?: string } }).error?.code;
     if (step.event.type === 'STREAM.FAILED' && code === 'stream_idle_timeout') closes++;
+    // A stream the server ends with SessionEnded: the session closes on that event and may drop
+    // the connection before the server has finished the response (a race, not an abort).
+    if (step.variant.name === 'streamEnded') mayClose++;
   }
   const closed = () => api.stats.clientClosedMidRequest + api.stats.clientClosedMidStream;
   // The last requests and the closes may still be on their way.
@@ -342,8 +346,11 @@ async function checkWire(
       `the emulator received other requests than the table's wire column\n  table:    ${expected.join(', ')}\n  received: ${received.join(', ')}`,
     );
   }
-  if (closed() !== closes) {
-    throw new Error(`the client closed ${closed()} connections; the table aborts ${closes}`);
+  if (closed() < closes || closed() > closes + mayClose) {
+    throw new Error(
+      `the client closed ${closed()} connections; the table aborts ${closes}` +
+        (mayClose > 0 ? ` (and ${mayClose} server-ended stream(s) may close first)` : ''),
+    );
   }
 }
 
