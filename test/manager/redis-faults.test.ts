@@ -7,7 +7,6 @@
  * (`conversation.reset`) and its old server session is ended, and no server session is open at
  * the end. docs/scale-out.md, "When the context is lost".
  */
-import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import {
@@ -19,7 +18,12 @@ import {
 } from '../../src/index.js';
 import { RedisStore } from '../../src/redis.js';
 import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
-import { startOwnRedis, uniquePrefix, type OwnRedis } from '../stores/redis-server.js';
+import {
+  ownRedisServerAvailable,
+  startOwnRedis,
+  uniquePrefix,
+  type OwnRedis,
+} from '../stores/redis-server.js';
 
 const AGENT_ID = '0XxTEST00000001AAA';
 const CLIENT_ID = 'fault-test-client';
@@ -27,7 +31,8 @@ const CLIENT_SECRET = 'fault-test-secret';
 /** Longest a call may take before the test counts it as hung. */
 const BOUND_MS = 15_000;
 
-const haveRedisServer = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
+/** The suite owns its redis-server (it kills and restarts it): `REDIS_URL` alone will not do. */
+const haveRedisServer = ownRedisServerAvailable();
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -100,6 +105,20 @@ async function turnOfEach(nodes: Node[], text: string) {
 
 const failuresReported = (nodes: Node[]) =>
   nodes.reduce((n, node) => n + node.events.filter((e) => e.type === 'turn.failed').length, 0);
+
+describe('the guard of a suite that owns its redis-server', () => {
+  const noRedisServer = { PATH: '/nonexistent', REDIS_URL: 'redis://127.0.0.1:6379' };
+
+  it('skips without the program, even with REDIS_URL set', () => {
+    expect(ownRedisServerAvailable(noRedisServer)).toBe(false);
+  });
+
+  it('fails under CI=true instead of skipping, saying REDIS_URL is not enough', () => {
+    expect(() => ownRedisServerAvailable({ ...noRedisServer, CI: 'true' })).toThrow(
+      /CI=true and redis-server is not installed.*REDIS_URL is not enough/,
+    );
+  });
+});
 
 describe.skipIf(!haveRedisServer)('three nodes on one Redis, under Redis faults', () => {
   for (const fault of ['restart with AOF', 'restart without persistence', 'FLUSHALL'] as const) {
