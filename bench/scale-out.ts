@@ -22,6 +22,7 @@ import { Redis } from 'ioredis';
 import { AgentforceClient, clientCredentials, type AgentSession } from '../src/index.js';
 import { RedisStore } from '../src/redis.js';
 import { startFakeAgentApi } from '../src/fake-server/index.js';
+import { seededRandom } from '../src/fake-server/random.js';
 import { startRedis, uniquePrefix } from '../test/stores/redis-server.js';
 import {
   FIXTURE_AGENT_ID,
@@ -29,7 +30,6 @@ import {
   FIXTURE_CLIENT_SECRET,
   NodeProcess,
   ROOT,
-  seededRandom,
 } from '../test/manager/fixtures/cluster.js';
 
 const quick = process.argv.includes('--quick');

@@ -10,6 +10,7 @@ import {
   type AgentSession,
   type Turn,
 } from '../../src/index.js';
+import { seededRandom } from '../../src/fake-server/random.js';
 import { checkRun, type ServerSummary } from './checks.js';
 import type { SoakEmulator } from './emulator.js';
 import { handlingMatrix } from './handling.js';
@@ -91,18 +92,6 @@ export interface SoakReport {
   violations: { total: number; byKind: Record<string, number>; samples: string[] };
 }
 
-/** mulberry32: the soak's own seeded choices (send or stream, text variant). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function forceGc(): boolean {
@@ -146,7 +135,7 @@ export async function runSoak(
   const startedAt = new Date();
   const t0 = performance.now();
   const ledger = new Ledger();
-  const random = prng(options.seed);
+  const random = seededRandom(options.seed);
   const turnOwner = new Map<string, MessageRecord>();
   const proc = { unhandledRejections: 0, uncaughtExceptions: 0 };
   const onRejection = (reason: unknown) => {

@@ -2,6 +2,7 @@
  * Fault injection: queued faults (`next`) and seeded random faults (`random`) for the emulator's
  * routes. The request pipeline asks {@link FaultInjector.take} once per request.
  */
+import { seededRandom } from './random.js';
 
 /** The routes a fault can target; `'*'` means any route the fault applies to. */
 export type FaultRoute =
@@ -336,18 +337,6 @@ export function parseFaultRoute(value: unknown): FaultRoute {
   );
 }
 
-/** A small seeded PRNG (mulberry32): deterministic, good enough for fault rolls. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface QueuedFault {
   route: FaultRoute;
   fault: Fault;
@@ -459,7 +448,7 @@ export class FaultInjector {
       entries.push({ name, upTo: total, routes: routesOfName(name), fault });
     }
     if (total > 1 + 1e-9) throw new TypeError(`rates sum to ${total}, more than 1`);
-    this.#random = { roll: mulberry32(options.seed), entries, routes };
+    this.#random = { roll: seededRandom(options.seed), entries, routes };
   }
 
   /** Drops every queued fault and turns random faults off. The counts stay. */

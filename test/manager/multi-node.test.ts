@@ -14,13 +14,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
+import { seededRandom } from '../../src/fake-server/random.js';
 import { startRedis, uniquePrefix, type TestRedis } from '../stores/redis-server.js';
 import {
   FIXTURE_CLIENT_ID,
   FIXTURE_CLIENT_SECRET,
   NodeDiedError,
   NodeProcess,
-  seededRandom,
   withDeadline,
   type ShutdownAnswer,
 } from './fixtures/cluster.js';

@@ -1,0 +1,17 @@
+/**
+ * A small seeded pseudo-random generator (mulberry32): the same seed gives the same sequence, on
+ * every platform. The emulator's random faults, the soak and the tests that pick at random use it,
+ * so that a run can be replayed from its seed. Not for anything secret.
+ */
+
+/** Returns a generator of numbers in [0, 1) that depends only on `seed` (taken as a uint32). */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
