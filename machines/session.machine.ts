@@ -1,20 +1,24 @@
 /**
- * The session lifecycle as an XState v5 statechart.
+ * The session lifecycle as an XState v5 statechart: `setup()` (every guard, action, actor and
+ * delay, named) and the chart, together.
  *
  * Pure: no HTTP, no Node APIs. The request actors here are placeholders that fail loudly; the
- * client supplies the real ones (over HTTP) with `sessionMachine.provide({ actors })`. Every guard,
- * action, actor and delay is named in `setup`, so the chart can be drawn, inspected and walked by
- * `xstate/graph`. See docs/lifecycle.md for the why of each transition.
+ * client supplies the real ones (over HTTP) with `sessionMachine.provide({ actors })`. The
+ * `idleDeadline` actor works as is, on `Date.now()`. The chart can be drawn, inspected and walked
+ * by `xstate/graph`. See docs/lifecycle.md for the why of each transition; the transition lists
+ * taken in more than one place are in `transitions.ts`.
  */
 import { and, assign, emit, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
 import type { EndReason, ResponseMessage } from '../src/api/index.js';
-import { toErrorInfo } from '../src/errors.js';
+import { questionIn, sessionEndedIn } from './agent-messages.js';
+import { FATAL_CODES, SESSION_OUTLIVES_CODES } from './error-codes.js';
+import { errorCodeOf, errorInfoOf, outputOf } from './event-data.js';
+import { sendInputOf } from './send-input.js';
 import type {
   AuthorizeInput,
   AuthorizeOutput,
   EndSessionInput,
   EndSessionOutput,
-  ErrorCode,
   ErrorInfo,
   IdleDeadlineInput,
   InFlightTurn,
@@ -30,6 +34,17 @@ import type {
   StreamMessageInput,
   TopLevelState,
 } from './session.types.js';
+import {
+  FAIL_QUEUED_ENDED,
+  FAIL_QUEUED_EXPIRED,
+  QUEUE_SEND,
+  REPLY_ARRIVED,
+  REQUEST_FAILED,
+  START_FAILED,
+  STREAM_FAILED,
+  TURN_FAILED,
+} from './transitions.js';
+import { cancelledError, closedError, expiredError } from './turn-errors.js';
 
 /** Defaults of the machine's policy knobs. */
 export const SESSION_DEFAULTS = {
@@ -45,137 +60,6 @@ export const SESSION_SCHEMA_VERSION = 2;
 function notProvided(name: string): never {
   throw new Error(`session machine: actor '${name}' was not provided`);
 }
-
-/** Reads the error of an `xstate.error.actor.*` event as JSON, whatever was thrown. */
-function errorInfoOf(event: unknown): ErrorInfo {
-  return toErrorInfo((event as { error?: unknown }).error);
-}
-
-function errorCodeOf(event: unknown): ErrorCode {
-  return errorInfoOf(event).code;
-}
-
-function outputOf<T>(event: unknown): T {
-  return (event as { output: T }).output;
-}
-
-/**
- * Fatal codes after which the server session still exists and a DELETE may reach it. A 401 that
- * survived a token refresh is one: the DELETE fetches a token again (a revoked one is refused
- * again, a token refused once is not). A 404 from a wrong host is not: the DELETE would go there.
- */
-const SESSION_OUTLIVES_CODES: ReadonlySet<ErrorCode> = new Set([
-  'authentication',
-  'permission_denied',
-  'bad_request',
-  'unprocessable',
-  'internal',
-]);
-
-const FATAL_CODES: ReadonlySet<ErrorCode> = new Set([
-  'authentication',
-  'permission_denied',
-  'not_found',
-  'bad_request',
-  'unprocessable',
-  'invalid_argument',
-  'internal',
-]);
-
-function sessionEndedIn(messages: readonly ResponseMessage[]): string | undefined {
-  for (const m of messages) {
-    if (m.type === 'SessionEnded') return typeof m['reason'] === 'string' ? m['reason'] : 'Unknown';
-  }
-  return undefined;
-}
-
-function questionIn(messages: readonly ResponseMessage[]): string | null {
-  let id: string | null = null;
-  for (const m of messages) {
-    if ((m.type === 'Inquire' || m.type === 'Confirm') && typeof m.id === 'string') id = m.id;
-  }
-  return id;
-}
-
-const cancelledError: ErrorInfo = {
-  name: 'AbortError',
-  code: 'aborted',
-  message: 'the message was cancelled by the caller',
-};
-
-function sendInputOf(context: SessionContext): SendMessageInput {
-  const turn = context.inFlight;
-  const input: SendMessageInput = {
-    sessionId: turn?.sessionId ?? context.sessionId ?? '',
-    sequenceId: turn?.sequenceId ?? context.lastSequenceId,
-    text: turn?.text ?? '',
-  };
-  if (turn?.inReplyToMessageId !== undefined) input.inReplyToMessageId = turn.inReplyToMessageId;
-  if (turn?.variables !== undefined) input.variables = turn.variables;
-  if (turn?.transfer !== undefined) input.transfer = turn.transfer;
-  return input;
-}
-
-const expiredError: ErrorInfo = {
-  name: 'SessionExpiredError',
-  code: 'session_expired',
-  message: 'the session expired',
-};
-
-const closedError = (message: string): ErrorInfo => ({
-  name: 'SessionClosedError',
-  code: 'session_closed',
-  message,
-});
-
-/** A reply to the message in flight: the sync `onDone` and the stream's `STREAM.DONE` alike. */
-const REPLY_ARRIVED = [
-  {
-    guard: and(['isCurrentReply', 'replyEndsSession']),
-    target: '#session.closed',
-    actions: [
-      'completeTurn',
-      'endTurn',
-      {
-        type: 'failQueued',
-        params: { error: closedError('the server ended the session') },
-      },
-      { type: 'setOutcome', params: { reason: 'ended-by-server' } },
-    ],
-  },
-  {
-    guard: and(['isCurrentReply', 'hasQueuedTurns', 'nextTurnStreams']),
-    target: '#session.active.streaming',
-    reenter: true,
-    actions: ['completeTurn', 'endTurn', 'dequeueTurn'],
-  },
-  {
-    guard: and(['isCurrentReply', 'hasQueuedTurns']),
-    target: '#session.active.sending',
-    reenter: true,
-    actions: ['completeTurn', 'endTurn', 'dequeueTurn'],
-  },
-  {
-    guard: 'isCurrentReply',
-    target: '#session.awaitingInput',
-    actions: ['completeTurn', 'endTurn'],
-  },
-  { actions: 'dropStaleReply' },
-] as const;
-
-/** A fatal error on a message: the turn and the queue fail with it; the outcome is `failed`. */
-const FAIL_AND_CLOSE = [
-  'failInFlight',
-  { type: 'failQueued', params: { error: closedError('the session failed') } },
-  { type: 'setOutcome', params: { reason: 'failed', withError: true } },
-] as const;
-
-/**
- * A fatal error after which the server session still exists (400, 403, 422, a defect here): as
- * {@link FAIL_AND_CLOSE}, and the server session is ended (`ending`, reason `Error`) rather than
- * left open until the server's timeout.
- */
-const FAIL_AND_END = ['endForError', ...FAIL_AND_CLOSE] as const;
 
 export const sessionMachine = setup({
   types: {
@@ -479,8 +363,7 @@ export const sessionMachine = setup({
         reason: 'expired',
         sessionId: context.sessionId,
         error: {
-          name: 'SessionExpiredError',
-          code: 'session_expired',
+          ...expiredError,
           message:
             context.expiryPolicy === 'close'
               ? 'the session expired (expiry policy: close)'
@@ -557,13 +440,10 @@ export const sessionMachine = setup({
       entry: [{ type: 'emitState', params: { state: 'starting' } }, 'newExternalSessionKey'],
       initial: 'authorizing',
       on: {
-        SEND: [{ guard: 'queueHasRoom', actions: 'enqueueTurn' }, { actions: 'rejectQueueFull' }],
+        SEND: QUEUE_SEND,
         CANCEL: { guard: 'isQueuedTurn', actions: 'dropQueuedTurn' },
         END: {
-          actions: [
-            'requestEnd',
-            { type: 'failQueued', params: { error: closedError('the session was ended') } },
-          ],
+          actions: ['requestEnd', FAIL_QUEUED_ENDED],
         },
       },
       states: {
@@ -573,13 +453,7 @@ export const sessionMachine = setup({
             src: 'authorize',
             input: {},
             onDone: 'opening',
-            onError: {
-              target: '#session.closed',
-              actions: [
-                'failQueued',
-                { type: 'setOutcome', params: { reason: 'failed', withError: true } },
-              ],
-            },
+            onError: START_FAILED,
           },
         },
         opening: {
@@ -598,14 +472,7 @@ export const sessionMachine = setup({
               {
                 guard: 'endRequested',
                 target: '#session.ending',
-                actions: [
-                  'recordSession',
-                  'setEndReason',
-                  {
-                    type: 'failQueued',
-                    params: { error: closedError('the session was ended') },
-                  },
-                ],
+                actions: ['recordSession', 'setEndReason', FAIL_QUEUED_ENDED],
               },
               {
                 guard: 'startRepliesEndSession',
@@ -631,13 +498,7 @@ export const sessionMachine = setup({
               },
               { target: '#session.awaitingInput', actions: 'recordSession' },
             ],
-            onError: {
-              target: '#session.closed',
-              actions: [
-                'failQueued',
-                { type: 'setOutcome', params: { reason: 'failed', withError: true } },
-              ],
-            },
+            onError: START_FAILED,
           },
         },
       },
@@ -654,36 +515,7 @@ export const sessionMachine = setup({
             src: 'sendMessage',
             input: ({ context }) => sendInputOf(context),
             onDone: REPLY_ARRIVED,
-            onError: [
-              {
-                guard: 'isSessionNotFound',
-                target: '#session.expired',
-                actions: { type: 'emitExpired', params: { cause: 'server' } },
-              },
-              {
-                guard: 'fatalLeavesSessionOpen',
-                target: '#session.ending',
-                actions: FAIL_AND_END,
-              },
-              {
-                guard: 'isFatalError',
-                target: '#session.closed',
-                actions: FAIL_AND_CLOSE,
-              },
-              {
-                guard: and(['hasQueuedTurns', 'nextTurnStreams']),
-                target: '#session.active.streaming',
-                reenter: true,
-                actions: ['failInFlight', 'dequeueTurn'],
-              },
-              {
-                guard: 'hasQueuedTurns',
-                target: '#session.active.sending',
-                reenter: true,
-                actions: ['failInFlight', 'dequeueTurn'],
-              },
-              { target: '#session.awaitingInput', actions: 'failInFlight' },
-            ],
+            onError: REQUEST_FAILED,
           },
         },
         streaming: {
@@ -691,64 +523,17 @@ export const sessionMachine = setup({
             id: 'streamMessage',
             src: 'streamMessage',
             input: ({ context }) => sendInputOf(context),
-            onError: [
-              {
-                guard: and(['hasQueuedTurns', 'nextTurnStreams']),
-                target: '#session.active.streaming',
-                reenter: true,
-                actions: ['failInFlight', 'dequeueTurn'],
-              },
-              {
-                guard: 'hasQueuedTurns',
-                target: '#session.active.sending',
-                reenter: true,
-                actions: ['failInFlight', 'dequeueTurn'],
-              },
-              { target: '#session.awaitingInput', actions: 'failInFlight' },
-            ],
+            onError: TURN_FAILED,
           },
           on: {
             'STREAM.EVENT': { guard: 'isCurrentStreamEvent', actions: 'emitStreamEvents' },
             'STREAM.DONE': REPLY_ARRIVED,
-            'STREAM.FAILED': [
-              {
-                guard: and(['isCurrentStreamEvent', 'isSessionNotFound']),
-                target: '#session.expired',
-                actions: { type: 'emitExpired', params: { cause: 'server' } },
-              },
-              {
-                guard: and(['isCurrentStreamEvent', 'fatalLeavesSessionOpen']),
-                target: '#session.ending',
-                actions: FAIL_AND_END,
-              },
-              {
-                guard: and(['isCurrentStreamEvent', 'isFatalError']),
-                target: '#session.closed',
-                actions: FAIL_AND_CLOSE,
-              },
-              {
-                guard: and(['isCurrentStreamEvent', 'hasQueuedTurns', 'nextTurnStreams']),
-                target: '#session.active.streaming',
-                reenter: true,
-                actions: ['failInFlight', 'dequeueTurn'],
-              },
-              {
-                guard: and(['isCurrentStreamEvent', 'hasQueuedTurns']),
-                target: '#session.active.sending',
-                reenter: true,
-                actions: ['failInFlight', 'dequeueTurn'],
-              },
-              {
-                guard: 'isCurrentStreamEvent',
-                target: '#session.awaitingInput',
-                actions: 'failInFlight',
-              },
-            ],
+            'STREAM.FAILED': STREAM_FAILED,
           },
         },
       },
       on: {
-        SEND: [{ guard: 'queueHasRoom', actions: 'enqueueTurn' }, { actions: 'rejectQueueFull' }],
+        SEND: QUEUE_SEND,
         CANCEL: [
           {
             guard: and(['isInFlightTurn', 'hasQueuedTurns', 'nextTurnStreams']),
@@ -771,7 +556,7 @@ export const sessionMachine = setup({
           target: 'ending',
           actions: [
             { type: 'failInFlight', params: { error: closedError('the session was ended') } },
-            { type: 'failQueued', params: { error: closedError('the session was ended') } },
+            FAIL_QUEUED_ENDED,
             'setEndReason',
           ],
         },
@@ -825,17 +610,11 @@ export const sessionMachine = setup({
             },
           },
           on: {
-            SEND: [
-              { guard: 'queueHasRoom', actions: 'enqueueTurn' },
-              { actions: 'rejectQueueFull' },
-            ],
+            SEND: QUEUE_SEND,
             /** The app's end reason wins: the DELETE goes again with it. */
             END: {
               target: '#session.ending',
-              actions: [
-                { type: 'failQueued', params: { error: closedError('the session was ended') } },
-                'setEndReason',
-              ],
+              actions: [FAIL_QUEUED_ENDED, 'setEndReason'],
             },
           },
         },
@@ -855,10 +634,7 @@ export const sessionMachine = setup({
                   type: 'failInFlight',
                   params: { error: expiredError },
                 },
-                {
-                  type: 'failQueued',
-                  params: { error: expiredError },
-                },
+                FAIL_QUEUED_EXPIRED,
               ],
             },
             {
@@ -869,13 +645,7 @@ export const sessionMachine = setup({
             {
               guard: 'hasQueuedTurns',
               target: '#session.closed',
-              actions: [
-                'setExpiredOutcome',
-                {
-                  type: 'failQueued',
-                  params: { error: expiredError },
-                },
-              ],
+              actions: ['setExpiredOutcome', FAIL_QUEUED_EXPIRED],
             },
             { guard: 'closesOnExpiry', target: '#session.closed', actions: 'setExpiredOutcome' },
           ],
@@ -890,14 +660,7 @@ export const sessionMachine = setup({
           },
           {
             target: 'closed',
-            actions: [
-              'enqueueTurn',
-              'setExpiredOutcome',
-              {
-                type: 'failQueued',
-                params: { error: expiredError },
-              },
-            ],
+            actions: ['enqueueTurn', 'setExpiredOutcome', FAIL_QUEUED_EXPIRED],
           },
         ],
         END: { target: 'ending', actions: 'setEndReason' },
