@@ -22,7 +22,8 @@ import {
 import { AgentDirectory, type AgentRecord } from './agent-lookup.js';
 import { feedbackSender, type FeedbackSender } from './feedback.js';
 import { AgentSession } from './session.js';
-import { SessionManager, type SessionManagerOptions } from './manager/session-manager.js';
+import type { SessionManagerOptions } from './manager/manager-options.js';
+import { SessionManager } from './manager/session-manager.js';
 import { prepareRestore } from './snapshot.js';
 import { Telemetry } from './telemetry/telemetry.js';
 import type { Actor } from 'xstate';

@@ -22,14 +22,9 @@ export type { ClientOptions, SessionOptions, Clock } from './options.js';
 export type { RetryOptions, RetryNotice } from './http/retry.js';
 export type { TelemetryOptions } from './telemetry/options.js';
 export type { Turn } from './turn.js';
-export {
-  SessionManager,
-  type SessionManagerOptions,
-  type ManagerEvent,
-  type ConversationReset,
-  type ManagerStats,
-  type SessionFactory,
-} from './manager/session-manager.js';
+export { SessionManager } from './manager/session-manager.js';
+export type { SessionManagerOptions, SessionFactory } from './manager/manager-options.js';
+export type { ManagerEvent, ConversationReset, ManagerStats } from './manager/manager-events.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { LeaseLostError, LockTimeoutError, StoreError } from './stores/errors.js';
 export type {

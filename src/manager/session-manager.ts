@@ -10,93 +10,31 @@ import {
   AgentforceError,
   InvalidArgumentError,
   SessionClosedError,
-  SnapshotVersionError,
   TimeoutError,
   isAgentforceError,
 } from '../errors.js';
-import type { SessionOptions } from '../options.js';
 import type { AgentSession, SendOptions } from '../session.js';
 import { LeaseLostError, StoreError } from '../stores/errors.js';
 import { MemoryStore } from '../stores/memory.js';
-import type { Lease, SessionStore, StoredSession } from '../stores/types.js';
+import type { Lease, SessionStore } from '../stores/types.js';
 import type { Turn } from '../turn.js';
-import { SESSION_SCHEMA_VERSION } from '../../machines/session.machine.js';
-
-/** Options of {@link SessionManager}. */
-export interface SessionManagerOptions {
-  /** Options of every conversation's session (the agent id at least). */
-  session: SessionOptions;
-  /** Where conversations live between turns. @default a new {@link MemoryStore} */
-  store?: SessionStore | undefined;
-  /** Most live session actors kept in this process; the least recently used idle ones are stopped (they stay in the store). @default 10000 */
-  maxLive?: number | undefined;
-  /** Lease of a conversation's lock during a turn, renewed while the turn runs. @default 30000 */
-  leaseMs?: number | undefined;
-  /** How long a turn waits for a conversation locked by another node. @default 120000 */
-  lockWaitMs?: number | undefined;
-  /** How long a stored conversation is kept after its last turn when the session has no idle deadline. @default 3600000 */
-  recordTtlMs?: number | undefined;
-}
-
-/** What the manager emits. */
-export type ManagerEvent =
-  | { type: 'conversation.created'; key: string }
-  | { type: 'conversation.restored'; key: string }
-  | { type: 'conversation.evicted'; key: string }
-  | {
-      type: 'conversation.restarted';
-      key: string;
-      previousSessionId: string | null;
-      sessionId: string;
-    }
-  | { type: 'conversation.closed'; key: string; reason: string }
-  | ConversationReset
-  | { type: 'turn.completed'; key: string; sessionId: string; sequenceId: number | undefined }
-  | { type: 'turn.failed'; key: string; error: AgentforceError }
-  /** The snapshot after a turn could not be saved (the reply was still delivered). */
-  | {
-      type: 'conversation.persist-failed';
-      key: string;
-      error: AgentforceError;
-      leaseLost: boolean;
-    };
-
-/**
- * The conversation lost its server session, and with it the agent's memory of the conversation,
- * for a reason other than an expiry restart (that is `conversation.restarted`): its next message
- * starts a new server session. Tell the user, or send the context again.
- */
-export interface ConversationReset {
-  type: 'conversation.reset';
-  key: string;
-  /**
-   * - `failed`: a fatal error closed it (the error went to the turn's caller and `turn.failed`);
-   * - `expired`: its record expired (`idleTimeoutMs`, else `recordTtlMs`, after its last turn);
-   * - `lost`: its record is gone before its time, or was replaced by a new conversation: the
-   *   store lost data (a flush, a restart without persistence, a failover that lost writes).
-   */
-  cause: 'failed' | 'expired' | 'lost';
-  /** The server session the conversation had. */
-  previousSessionId: string;
-  /** Whether it was ended (`DELETE`, or already gone); `false`: it stays open until its timeout. */
-  previousEnded: boolean;
-}
-
-/** Counters for metrics. */
-export interface ManagerStats {
-  /** Session actors alive in this process. */
-  live: number;
-  /** Turns running in this process now. */
-  inFlight: number;
-  turns: number;
-  failedTurns: number;
-  /** Sessions replaced after expiry. */
-  restarts: number;
-  /** Conversations closed (ended by the app or the server, expired, failed). */
-  ended: number;
-  /** Live sessions stopped to respect `maxLive`. */
-  evictions: number;
-}
+import { renewLease } from './lease-renewal.js';
+import { startDeadline } from './deadline.js';
+import { LiveSessions } from './live-sessions.js';
+import type { ManagerEvent, ManagerStats } from './manager-events.js';
+import {
+  managerSettings,
+  type EndAllOptions,
+  type EndAllResult,
+  type ManagerSettings,
+  type SessionFactory,
+  type SessionManagerOptions,
+} from './manager-options.js';
+import { restoreRecord } from './restore-record.js';
+import { retireCopy } from './retire-copy.js';
+import { persistTurn, type PersistTarget } from './persist-turn.js';
+import { reserveSequenceIds } from './sequence-reservation.js';
+import { TurnQueues } from './turn-queues.js';
 
 /** What the manager tells its telemetry besides its events. */
 export interface ManagerObserver {
@@ -104,14 +42,6 @@ export interface ManagerObserver {
   attached(manager: SessionManager): void;
   /** A turn waited `waitedMs` for the conversation's lock: got it, or not (timeout, store failure). */
   leaseWaited(waitedMs: number, acquired: boolean): void;
-}
-
-interface Live {
-  session: AgentSession;
-  /** Fencing token of the lease under which its snapshot was last saved. */
-  savedToken: number;
-  /** When its record expires in the store (epoch ms), as last saved or loaded. */
-  expiresAt: number;
 }
 
 /**
@@ -125,30 +55,12 @@ interface Live {
  * process.once('SIGTERM', () => void manager.close({ deadlineMs: 10_000 }));
  * ```
  */
-/**
- * What the manager needs of a client: to make a session and to restore one from its snapshot.
- * `AgentforceClient` is one.
- */
-export interface SessionFactory {
-  session(options: SessionOptions): AgentSession;
-  restore(persisted: unknown, options?: Pick<SessionOptions, 'maxMessageLength'>): AgentSession;
-}
-
 export class SessionManager {
   readonly store: SessionStore;
   readonly #client: SessionFactory;
-  readonly #options: {
-    session: SessionOptions;
-    maxLive: number;
-    leaseMs: number;
-    lockWaitMs: number;
-    recordTtlMs: number;
-  };
-  /** Live sessions, least recently used first. */
-  readonly #live = new Map<string, Live>();
-  readonly #chains = new Map<string, Promise<unknown>>();
-  /** Keys whose turn is running here now (never evicted). */
-  readonly #busy = new Set<string>();
+  readonly #settings: ManagerSettings;
+  readonly #live = new LiveSessions();
+  readonly #turnQueues = new TurnQueues();
   readonly #listeners = new Set<(event: ManagerEvent) => void>();
   readonly #stats: Omit<ManagerStats, 'live'> = {
     inFlight: 0,
@@ -159,41 +71,29 @@ export class SessionManager {
     evictions: 0,
   };
   #closing = false;
-  readonly #idleTimeoutMs: number | undefined;
   /** Sessions whose own `DELETE` failed (`session.end-failed`): their server session may be open. */
   readonly #endFailed = new WeakSet<AgentSession>();
   readonly #observer: ManagerObserver | undefined;
+  readonly #persistTarget: PersistTarget;
 
   /** @internal Use `AgentforceClient.conversations`; `observer` is the client's telemetry. */
   constructor(client: SessionFactory, options: SessionManagerOptions, observer?: ManagerObserver) {
     this.#observer = observer;
-    if (typeof options !== 'object' || options === null || typeof options.session !== 'object') {
-      throw new InvalidArgumentError(
-        'conversations: options.session (with an agentId) is required',
-      );
-    }
-    const int = (name: string, value: number | undefined, fallback: number, min: number) => {
-      if (value === undefined) return fallback;
-      if (!Number.isInteger(value) || value < min) {
-        throw new InvalidArgumentError(
-          `conversations: ${name} must be an integer ≥ ${min} (got ${String(value)})`,
-        );
-      }
-      return value;
-    };
+    this.#settings = managerSettings(options);
     this.#client = client;
     this.store = options.store ?? new MemoryStore();
-    // The session's own idle deadline would DELETE its server session from whichever node holds
-    // a copy, also a stale one whose conversation another node continued: here the record's
-    // expiry in the store is the idle deadline instead (see `#persist`).
-    const { idleTimeoutMs, ...session } = options.session;
-    this.#idleTimeoutMs = idleTimeoutMs;
-    this.#options = {
-      session,
-      maxLive: int('maxLive', options.maxLive, 10_000, 1),
-      leaseMs: int('leaseMs', options.leaseMs, 30_000, 100),
-      lockWaitMs: int('lockWaitMs', options.lockWaitMs, 120_000, 0),
-      recordTtlMs: int('recordTtlMs', options.recordTtlMs, 3_600_000, 1),
+    this.#persistTarget = {
+      store: this.store,
+      live: this.#live,
+      recordLifetimeMs: this.#settings.idleTimeoutMs ?? this.#settings.recordTtlMs,
+      closed: (key, session) => this.#closed(key, session),
+      failed: (key, err) =>
+        this.#emit({
+          type: 'conversation.persist-failed',
+          key,
+          error: asAgentforceError(err),
+          leaseLost: err instanceof LeaseLostError,
+        }),
     };
     // Fail fast on bad session options (and the agent id), before any conversation.
     client.session(options.session).stop();
@@ -225,12 +125,12 @@ export class SessionManager {
     if (this.#closing) {
       return Promise.reject(new SessionClosedError('the session manager is shutting down'));
     }
-    return this.#serialise(key, () => this.#turn(key, text, options));
+    return this.#turnQueues.run(key, () => this.#turn(key, text, options));
   }
 
   /** Ends the conversation's server session (DELETE with `reason`) and forgets it. */
   end(key: string, reason: EndReason = 'UserRequest'): Promise<void> {
-    return this.#serialise(key, () => this.#end(key, reason));
+    return this.#turnQueues.run(key, () => this.#end(key, reason));
   }
 
   /**
@@ -258,22 +158,17 @@ export class SessionManager {
   ): Promise<{ handedOver: number; unfinished: string[] }> {
     this.#closing = true;
     const deadlineMs = options.deadlineMs ?? 10_000;
-    const running = [...this.#chains.entries()];
+    const running = this.#turnQueues.pending();
     const finished = new Set<string>();
-    let timer: NodeJS.Timeout | undefined;
+    const deadline = startDeadline(deadlineMs);
     await Promise.race([
       Promise.all(running.map(([key, chain]) => chain.then(() => void finished.add(key)))),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, deadlineMs);
-      }),
+      deadline.reached,
     ]);
-    clearTimeout(timer);
+    deadline.clear();
     const unfinished = running.map(([key]) => key).filter((key) => !finished.has(key));
     const handedOver = new Set([...this.#live.keys(), ...finished]).size;
-    for (const [key, live] of this.#live) {
-      live.session.stop();
-      this.#live.delete(key);
-    }
+    this.#live.stopAll();
     if (options.closeStore !== false) await this.store.close();
     return { handedOver, unfinished };
   }
@@ -283,9 +178,7 @@ export class SessionManager {
    * (of the whole deployment on a shared store). A node that leaves a deployment calls
    * {@link SessionManager.close} instead. Kept for one release.
    */
-  shutdown(
-    options: { deadlineMs?: number; reason?: EndReason; scope?: 'store' | 'live' } = {},
-  ): Promise<{ ended: number; failed: Array<{ key: string; error: AgentforceError }> }> {
+  shutdown(options: EndAllOptions = {}): Promise<EndAllResult> {
     return this.endAll(options);
   }
 
@@ -300,26 +193,23 @@ export class SessionManager {
    * `scope: 'live'` ends only the conversations live in this process (with random routing, every
    * node may hold live copies of most conversations).
    */
-  async endAll(
-    options: { deadlineMs?: number; reason?: EndReason; scope?: 'store' | 'live' } = {},
-  ): Promise<{ ended: number; failed: Array<{ key: string; error: AgentforceError }> }> {
+  async endAll(options: EndAllOptions = {}): Promise<EndAllResult> {
     this.#closing = true;
     const deadlineMs = options.deadlineMs ?? 10_000;
     const stored = options.scope === 'live' ? [] : await this.store.keys().catch(() => []);
     const keys = new Set([...this.#live.keys(), ...stored]);
-    const failed: Array<{ key: string; error: AgentforceError }> = [];
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'deadline'>((resolve) => {
-      timer = setTimeout(() => resolve('deadline'), deadlineMs);
-    });
+    const failed: EndAllResult['failed'] = [];
+    const deadline = startDeadline(deadlineMs);
     await Promise.all(
       [...keys].map(async (key) => {
         const result = await Promise.race([
-          this.#serialise(key, () => this.#end(key, options.reason ?? 'UserRequest')).then(
-            () => 'ok' as const,
-            (err: unknown) => err,
-          ),
-          deadline,
+          this.#turnQueues
+            .run(key, () => this.#end(key, options.reason ?? 'UserRequest'))
+            .then(
+              () => 'ok' as const,
+              (err: unknown) => err,
+            ),
+          deadline.reached,
         ]);
         if (result === 'ok') return;
         failed.push({
@@ -333,70 +223,37 @@ export class SessionManager {
         });
       }),
     );
-    clearTimeout(timer);
-    for (const [key, live] of this.#live) {
-      live.session.stop();
-      this.#live.delete(key);
-    }
+    deadline.clear();
+    this.#live.stopAll();
     return { ended: keys.size - failed.length, failed };
-  }
-
-  #serialise<T>(key: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.#chains.get(key) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const settled = next.catch(() => undefined);
-    this.#chains.set(key, settled);
-    void settled.then(() => {
-      if (this.#chains.get(key) === settled) this.#chains.delete(key);
-    });
-    return next;
   }
 
   async #turn(key: string, text: string, options: SendOptions): Promise<Turn> {
     this.#stats.inFlight++;
-    this.#busy.add(key);
+    this.#live.busy(key);
     let lease: Lease;
     const waitStart = performance.now();
     try {
       lease = await this.store.acquire(key, {
-        leaseMs: this.#options.leaseMs,
-        waitMs: this.#options.lockWaitMs,
+        leaseMs: this.#settings.leaseMs,
+        waitMs: this.#settings.lockWaitMs,
       });
       this.#observer?.leaseWaited(performance.now() - waitStart, true);
     } catch (err) {
       this.#observer?.leaseWaited(performance.now() - waitStart, false);
       // No lock (held elsewhere past lockWaitMs, or the store failed): the turn failed here.
       this.#stats.inFlight--;
-      this.#busy.delete(key);
-      this.#stats.failedTurns++;
-      this.#emit({
-        type: 'turn.failed',
-        key,
-        error: isAgentforceError(err) ? err : new StoreError(String(err)),
-      });
+      this.#live.idle(key);
+      this.#turnFailed(key, err);
       throw err;
     }
-    let current = lease;
-    const renewEvery = Math.max(50, Math.floor(this.#options.leaseMs / 3));
-    const renewal = setInterval(() => {
-      this.store.renew(current, this.#options.leaseMs).then(
-        (renewed) => (current = renewed),
-        () => undefined, // the save below is fenced: a lost lease shows there
-      );
-    }, renewEvery);
+    const renewal = renewLease(this.store, lease, this.#settings.leaseMs);
     let session: AgentSession | undefined;
     let storedSessionId: string | null = null;
     try {
       session = await this.#sessionFor(key, lease);
-      const context = session.actor.getSnapshot().context;
-      storedSessionId = context.sessionId;
-      // Reserve ids for this message and every re-send a restart may need, so a node that dies
-      // mid-turn cannot make the next node reuse one.
-      const first = await this.store.nextSequenceId(key, context.lastSequenceId);
-      if (context.maxRestarts > 0) {
-        await this.store.nextSequenceId(key, first + context.maxRestarts - 1);
-      }
-      session.actor.send({ type: 'SEQUENCE.FLOOR', lastSequenceId: first - 1 });
+      storedSessionId = session.sessionId;
+      await reserveSequenceIds(this.store, key, session);
       const turn = await session.send(text, options);
       this.#stats.turns++;
       this.#emit({
@@ -408,19 +265,16 @@ export class SessionManager {
       return turn;
     } catch (err) {
       // Whatever failed after the lease was taken (the store's load or counter, or the turn).
-      this.#stats.failedTurns++;
-      this.#emit({
-        type: 'turn.failed',
-        key,
-        error: isAgentforceError(err) ? err : new StoreError(String(err)),
-      });
+      this.#turnFailed(key, err);
       throw err;
     } finally {
-      if (session) await this.#persist(key, session, current, storedSessionId);
-      clearInterval(renewal);
+      if (session) {
+        await persistTurn(this.#persistTarget, key, session, renewal.current, storedSessionId);
+      }
+      renewal.stop();
       this.#stats.inFlight--;
-      this.#busy.delete(key);
-      await this.store.release(current).catch(() => undefined);
+      this.#live.idle(key);
+      await this.store.release(renewal.current).catch(() => undefined);
       this.#evictIfNeeded();
     }
   }
@@ -429,20 +283,14 @@ export class SessionManager {
   async #sessionFor(key: string, lease: Lease): Promise<AgentSession> {
     const record = await this.store.load(key);
     const live = this.#live.get(key);
-    if (
-      live &&
-      live.session.state !== 'closed' &&
-      record &&
-      record.fencingToken === live.savedToken
-    ) {
-      this.#live.delete(key);
+    if (live && live.session.state !== 'closed' && this.#live.current(key, record)) {
       this.#live.set(key, live); // most recently used
       return live.session;
     }
     if (live) this.#live.delete(key);
     let session: AgentSession | undefined;
     if (record) {
-      session = this.#restore(record);
+      session = restoreRecord(this.#client, record, this.#settings.session.maxMessageLength);
       if (!session) {
         // Written by another schema version: refuse it whole (never half-restore); start afresh.
         await this.store.delete(key, lease);
@@ -453,9 +301,10 @@ export class SessionManager {
         this.#emit({ type: 'conversation.restored', key });
       }
     }
-    if (live) await this.#retire(key, live, session);
+    const reset = live && (await retireCopy(live, session));
+    if (reset) this.#emit({ type: 'conversation.reset', key, ...reset });
     if (!session) {
-      session = this.#client.session(this.#options.session);
+      session = this.#client.session(this.#settings.session);
       this.#emit({ type: 'conversation.created', key });
     }
     const own = session;
@@ -478,123 +327,25 @@ export class SessionManager {
     return session;
   }
 
-  /**
-   * Drops a live copy that is no longer the conversation's (`current`: the stored one, if any).
-   * Usually another node moved the conversation on, on the same server session or on one that
-   * replaced an expired one: nothing to do. But when the conversation's record expired or was
-   * lost, or a new conversation replaced it under the same key, the copy's server session is
-   * nobody's any more: it is ended (under the lease, so no other node uses it now) and the app is
-   * told (`conversation.reset`).
-   */
-  async #retire(key: string, live: Live, current: AgentSession | undefined): Promise<void> {
-    const old = live.session;
-    const previousSessionId = old.sessionId;
-    const restarts = (s: AgentSession) => s.actor.getSnapshot().context.restarts;
-    if (
-      previousSessionId === null ||
-      old.state === 'closed' ||
-      current?.sessionId === previousSessionId ||
-      (current !== undefined && restarts(current) > restarts(old))
-    ) {
-      old.stop();
-      return;
-    }
-    const cause = live.expiresAt <= Date.now() ? 'expired' : 'lost';
-    const previousEnded = await old.end(cause === 'expired' ? 'Expiration' : 'Error').then(
-      () => true,
-      () => false,
-    );
-    old.stop();
-    this.#emit({ type: 'conversation.reset', key, cause, previousSessionId, previousEnded });
-  }
-
-  /** The stored session, or `undefined` when this version cannot restore it whole. */
-  #restore(record: StoredSession): AgentSession | undefined {
-    if (record.schemaVersion !== SESSION_SCHEMA_VERSION) return undefined;
-    try {
-      return this.#client.restore(record.snapshot, {
-        maxMessageLength: this.#options.session.maxMessageLength,
-      });
-    } catch (err) {
-      // The record claims this version but its snapshot is of another one, or incomplete.
-      if (err instanceof SnapshotVersionError) return undefined;
-      throw err;
-    }
-  }
-
-  /**
-   * Saves the snapshot after a turn (fenced by the lease), or deletes a closed conversation.
-   * `storedSessionId` is the server session the store knew before the turn.
-   */
-  async #persist(
-    key: string,
-    session: AgentSession,
-    lease: Lease,
-    storedSessionId: string | null,
-  ): Promise<void> {
-    // Stopped meanwhile (the manager was closed past its deadline): the store keeps the last
-    // saved state; a stopped actor's snapshot would restore as a dead one.
-    if (session.actor.getSnapshot().status === 'stopped') return;
-    try {
-      // A session that failed ends its server session (DELETE): wait for it to close.
-      if (session.state === 'ending') await session.closed.catch(() => undefined);
-      if (session.state === 'closed') {
-        this.#closed(key, session);
-        await this.store.delete(key, lease);
-        return;
-      }
-      const snapshot = session.snapshot();
-      const expiresAt = Date.now() + (this.#idleTimeoutMs ?? this.#options.recordTtlMs);
-      await this.store.save(key, lease, {
-        schemaVersion: snapshot.schemaVersion,
-        snapshot,
-        expiresAt,
-      });
-      const live = this.#live.get(key);
-      if (live?.session === session) {
-        live.savedToken = lease.token;
-        live.expiresAt = expiresAt;
-      }
-    } catch (err) {
-      // A lost lease means another node owns the conversation now; a store failure means the
-      // saved copy is older than this one. Either way this copy must not be reused: the next turn
-      // starts from the store (the sequence counter there never goes backwards). The reply
-      // already obtained is still handed to the caller. A server session this turn started is
-      // known to nobody else: end it rather than leave it open.
-      if (session.sessionId !== null && session.sessionId !== storedSessionId) {
-        await session.end('Error').catch(() => undefined);
-      }
-      session.stop();
-      if (this.#live.get(key)?.session === session) this.#live.delete(key);
-      this.#emit({
-        type: 'conversation.persist-failed',
-        key,
-        error: isAgentforceError(err) ? err : new StoreError(String(err)),
-        leaseLost: err instanceof LeaseLostError,
-      });
-    }
-  }
-
   async #end(key: string, reason: EndReason): Promise<void> {
     // Busy: the live session must not be evicted (stopped) while its DELETE runs.
-    this.#busy.add(key);
+    this.#live.busy(key);
     let lease: Lease;
     try {
       lease = await this.store.acquire(key, {
-        leaseMs: this.#options.leaseMs,
-        waitMs: this.#options.lockWaitMs,
+        leaseMs: this.#settings.leaseMs,
+        waitMs: this.#settings.lockWaitMs,
       });
     } catch (err) {
-      this.#busy.delete(key);
+      this.#live.idle(key);
       throw err;
     }
     try {
       const record = await this.store.load(key);
-      const live = this.#live.get(key);
-      let session: AgentSession | undefined =
-        live && record && record.fencingToken === live.savedToken ? live.session : undefined;
-      if (!session && live) live.session.stop();
-      if (!session && record) session = this.#restore(record);
+      let session = this.#live.current(key, record)?.session;
+      if (!session) this.#live.get(key)?.session.stop();
+      if (!session && record)
+        session = restoreRecord(this.#client, record, this.#settings.session.maxMessageLength);
       if (session && session.state !== 'closed') {
         try {
           await session.end(reason);
@@ -605,7 +356,7 @@ export class SessionManager {
       if (record) await this.store.delete(key, lease);
     } finally {
       this.#live.delete(key);
-      this.#busy.delete(key);
+      this.#live.idle(key);
       await this.store.release(lease).catch(() => undefined);
     }
   }
@@ -623,20 +374,20 @@ export class SessionManager {
         previousEnded: outcome.endReason === 'Error' && !this.#endFailed.has(session),
       });
     }
-    if (this.#live.get(key)?.session === session) this.#live.delete(key);
+    this.#live.forget(key, session);
   }
 
   /** Stops the least recently used idle sessions beyond `maxLive` (they stay in the store). */
   #evictIfNeeded(): void {
-    if (this.#live.size <= this.#options.maxLive) return;
-    for (const [key, live] of this.#live) {
-      if (this.#live.size <= this.#options.maxLive) break;
-      if (this.#busy.has(key)) continue;
-      live.session.stop();
-      this.#live.delete(key);
+    this.#live.evictBeyond(this.#settings.maxLive, (key) => {
       this.#stats.evictions++;
       this.#emit({ type: 'conversation.evicted', key });
-    }
+    });
+  }
+
+  #turnFailed(key: string, err: unknown): void {
+    this.#stats.failedTurns++;
+    this.#emit({ type: 'turn.failed', key, error: asAgentforceError(err) });
   }
 
   #emit(event: ManagerEvent): void {
@@ -648,4 +399,9 @@ export class SessionManager {
       }
     }
   }
+}
+
+/** A failure as the manager reports it: anything not already typed is the store's. */
+function asAgentforceError(err: unknown): AgentforceError {
+  return isAgentforceError(err) ? err : new StoreError(String(err));
 }

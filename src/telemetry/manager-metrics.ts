@@ -2,7 +2,8 @@
  * Metrics of session managers, from their events and their `stats`: live sessions and turns in
  * flight (observed when the meter collects), lease waits and store errors.
  */
-import type { ManagerEvent, ManagerObserver, SessionManager } from '../manager/session-manager.js';
+import type { ManagerEvent } from '../manager/manager-events.js';
+import type { ManagerObserver, SessionManager } from '../manager/session-manager.js';
 import { ATTR, METRIC } from './conventions.js';
 import type { Instruments } from './instruments.js';
 
