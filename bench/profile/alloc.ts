@@ -60,7 +60,9 @@ const { profile } = (await inspector.post('HeapProfiler.stopSampling')) as {
 const byFn = new Map<string, number>();
 let total = 0;
 const walk = (n: Node) => {
-  const file = n.callFrame.url.replace(/^.*node_modules\//, '').replace(/^.*\/(src|machines)\//, '$1/');
+  const file = n.callFrame.url
+    .replace(/^.*node_modules\//, '')
+    .replace(/^.*\/(src|machines)\//, '$1/');
   const key = `${n.callFrame.functionName || '(anon)'} ${file}:${n.callFrame.lineNumber + 1}`;
   byFn.set(key, (byFn.get(key) ?? 0) + n.selfSize);
   total += n.selfSize;

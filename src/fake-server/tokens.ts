@@ -40,7 +40,6 @@ function b64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-
 /** Issues and checks the emulator's access tokens. */
 export class TokenIssuer {
   readonly #expiries = new Map<string, number>();

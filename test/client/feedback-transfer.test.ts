@@ -5,11 +5,7 @@
  * `TransferFailed {sequenceId, inReplyToMessageId, reason, description}`.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  InvalidArgumentError,
-  SessionClosedError,
-  SessionNotFoundError,
-} from '../../src/index.js';
+import { InvalidArgumentError, SessionClosedError, SessionNotFoundError } from '../../src/index.js';
 import { harness, traffic } from './helpers.js';
 
 describe('session.feedback', () => {

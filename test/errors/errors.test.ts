@@ -160,8 +160,18 @@ describe('ApiError.generate: status and body to class', () => {
   });
 
   it.each([
-    [400, { message: 'Invalid user ID provided on start session: ' }, 'start session', BypassUserError],
-    [401, { message: 'Connected app is not attached to Agent' }, 'send message', AgentNotAttachedError],
+    [
+      400,
+      { message: 'Invalid user ID provided on start session: ' },
+      'start session',
+      BypassUserError,
+    ],
+    [
+      401,
+      { message: 'Connected app is not attached to Agent' },
+      'send message',
+      AgentNotAttachedError,
+    ],
     [422, { error: 'RequestProcessingException' }, 'start session', AgentInactiveError],
     [422, { error: 'RequestProcessingException' }, 'send message', UnprocessableError],
     [500, { error: 'HttpServerErrorException' }, 'start session', AgentNotFoundError],

@@ -271,9 +271,7 @@ export const VARIANTS: readonly Variant[] = [
     make: (s) => ({
       type: 'STREAM.EVENT',
       ...current(s),
-      events: [
-        { kind: 'progress', message: { type: 'ProgressIndicator', id: 'model-progress' } },
-      ],
+      events: [{ kind: 'progress', message: { type: 'ProgressIndicator', id: 'model-progress' } }],
     }),
   },
   {
