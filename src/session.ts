@@ -102,8 +102,12 @@ export class AgentSession {
   #fatal: Error | undefined;
   readonly #observer: SessionObserver | undefined;
   readonly #sendFeedback: FeedbackSender | undefined;
-  /** Message id → the server session and `feedbackId` of each recent reply message. */
-  readonly #rateable = new Map<string, { sessionId: string; feedbackId: string }>();
+  /**
+   * The recent reply messages that can be rated, oldest first, flat: message id, server session
+   * id, `feedbackId`, then the next message. Made on the first such message; a flat array holds a
+   * session's one rateable reply in a fraction of what a `Map` of objects takes.
+   */
+  #rateable: string[] | undefined;
   #lastEscalateId: string | undefined;
 
   /**
@@ -318,7 +322,7 @@ export class AgentSession {
     };
     if (typeof of === 'string') {
       return (
-        this.#rateable.get(of) ??
+        this.#rated(of) ??
         fail(
           `no reply message with id ${JSON.stringify(of)} in this session (pass the message, the turn, or { feedbackId })`,
         )
@@ -337,7 +341,7 @@ export class AgentSession {
       return fail('this message has no feedbackId');
     }
     const id = (of as { id?: unknown }).id;
-    const known = typeof id === 'string' ? this.#rateable.get(id) : undefined;
+    const known = typeof id === 'string' ? this.#rated(id) : undefined;
     const sessionId = known?.sessionId ?? current;
     if (sessionId === null) return fail('the session has not started');
     return { sessionId, feedbackId };
@@ -348,11 +352,22 @@ export class AgentSession {
       if (m.type === 'Escalate' && typeof m.id === 'string') this.#lastEscalateId = m.id;
       const feedbackId = feedbackIdOf(m);
       if (feedbackId === undefined || typeof m.id !== 'string') continue;
-      this.#rateable.set(m.id, { sessionId, feedbackId });
-      if (this.#rateable.size > MAX_RATEABLE) {
-        this.#rateable.delete(this.#rateable.keys().next().value!);
+      const rateable = this.#rateable;
+      if (!rateable) this.#rateable = [m.id, sessionId, feedbackId];
+      else {
+        rateable.push(m.id, sessionId, feedbackId);
+        if (rateable.length > 3 * MAX_RATEABLE) rateable.splice(0, 3);
       }
     }
+  }
+
+  /** The server session and `feedbackId` of a recent reply message, the latest if seen twice. */
+  #rated(messageId: string): { sessionId: string; feedbackId: string } | undefined {
+    const r = this.#rateable ?? [];
+    for (let i = r.length - 3; i >= 0; i -= 3) {
+      if (r[i] === messageId) return { sessionId: r[i + 1]!, feedbackId: r[i + 2]! };
+    }
+    return undefined;
   }
 
   #submit(
