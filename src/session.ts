@@ -541,20 +541,14 @@ export class AgentSession {
   #onEmitted(event: SessionEmitted): void {
     switch (event.type) {
       case 'turn.completed': {
-        const waiter = this.#waiters?.get(event.turnId);
         this.#remember(event.sessionId, event.messages);
-        if (waiter) {
-          this.#waiters?.delete(event.turnId);
-          waiter.resolve(toTurn(event.sessionId, event.sequenceId, event.messages));
-        }
+        this.#takeWaiter(event.turnId)?.resolve(
+          toTurn(event.sessionId, event.sequenceId, event.messages),
+        );
         break;
       }
       case 'turn.failed': {
-        const waiter = this.#waiters?.get(event.turnId);
-        if (waiter) {
-          this.#waiters?.delete(event.turnId);
-          waiter.reject(errorFromInfo(event.error));
-        }
+        this.#takeWaiter(event.turnId)?.reject(errorFromInfo(event.error));
         break;
       }
       case 'session.started': {
@@ -580,6 +574,17 @@ export class AgentSession {
       default:
         break;
     }
+  }
+
+  /** Removes and returns a turn's waiter; the map goes with the last one (an idle session holds none). */
+  #takeWaiter(turnId: string): Waiter | undefined {
+    const waiters = this.#waiters;
+    const waiter = waiters?.get(turnId);
+    if (waiter) {
+      waiters!.delete(turnId);
+      if (waiters!.size === 0) this.#waiters = undefined;
+    }
+    return waiter;
   }
 
   #onActorError(err: unknown): void {
