@@ -5,6 +5,7 @@
 import type { InspectionEvent, Observer } from 'xstate';
 import type { ExpiryPolicy } from '../machines/session.types.js';
 import { isAgentId, isAgentName, VariablesSchema, type Variable } from './api/index.js';
+import { parseApiUrl } from './api/urls.js';
 import type { AuthOption } from './auth.js';
 import { InvalidArgumentError } from './errors.js';
 import { DEFAULT_RETRY, type RetryNotice, type RetryOptions } from './http/retry.js';
@@ -124,25 +125,12 @@ function fail(option: string, message: string, value: unknown): never {
   throw new InvalidArgumentError(`${option} ${message} (got ${shown.slice(0, 80)})`);
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
 /** Checks a URL option: absolute, https, or http on loopback only. Returns it without a trailing slash. */
 export function checkUrl(option: string, value: unknown): string {
-  if (typeof value !== 'string' || value.trim() === '') fail(option, 'must be a URL', value);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    fail(option, 'must be an absolute URL', value);
-  }
-  // Credentials first: no other message may echo a URL that carries a password.
-  if (url.username || url.password)
-    fail(option, 'must not carry credentials', '[url with credentials]');
-  const loopback = LOOPBACK.has(url.hostname) || url.hostname.startsWith('127.');
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    fail(option, 'must use https (http is allowed on loopback only)', value);
-  }
-  return value.replace(/\/+$/, '');
+  const checked = parseApiUrl(value);
+  if ('problem' in checked)
+    fail(option, checked.problem, checked.showValue ? value : '[url with credentials]');
+  return checked.url;
 }
 
 function checkInt(option: string, value: unknown, min: number): number {

@@ -2,6 +2,7 @@
  * The Agent API host of an org, told from its My Domain URL when the token endpoint does not say
  * (a token passed in as is has no `api_instance_url`).
  */
+import { parseUrl } from './urls.js';
 
 /** The Agent API host of production orgs. */
 export const PRODUCTION_API_BASE = 'https://api.salesforce.com';
@@ -16,13 +17,8 @@ export const SANDBOX_API_BASE = 'https://test.api.salesforce.com';
  * can say.
  */
 export function apiBaseForMyDomain(myDomainUrl: string): string | undefined {
-  let host: string;
-  try {
-    host = new URL(myDomainUrl).hostname.toLowerCase();
-  } catch {
-    return undefined;
-  }
-  if (!host.endsWith('.my.salesforce.com')) return undefined;
+  const host = parseUrl(myDomainUrl)?.hostname;
+  if (host === undefined || !host.endsWith('.my.salesforce.com')) return undefined;
   return /\.(sandbox|scratch)\.my\.salesforce\.com$/.test(host)
     ? SANDBOX_API_BASE
     : PRODUCTION_API_BASE;

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { isAgentId, VariableTypeSchema } from '../api/index.js';
+import { parseApiUrl, type ApiUrl } from '../api/urls.js';
 import type { ExpiryPolicy, SessionOptions, Variable, VariableType } from '../index.js';
 import { parseDuration } from './commands/fake-server.js';
 import { UsageError } from './exit-codes.js';
@@ -71,24 +72,15 @@ function envValue(env: Env, name: string): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim();
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
-
 /** Checks a URL from a flag or variable: https, or http on loopback. */
-export function checkTargetUrl(what: string, value: string): { url: string; loopback: boolean } {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`${what}: not an absolute URL ("${value}")`);
+function checkTargetUrl(what: string, value: string): ApiUrl {
+  const checked = parseApiUrl(value);
+  if ('problem' in checked) {
+    throw new UsageError(
+      `${what}: ${checked.problem}${checked.showValue ? ` (got "${value}")` : ''}`,
+    );
   }
-  const loopback = LOOPBACK.has(url.hostname) || url.hostname.startsWith('127.');
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new UsageError(`${what}: must use https (http is allowed on loopback only)`);
-  }
-  if (url.username !== '' || url.password !== '') {
-    throw new UsageError(`${what}: must not carry credentials`);
-  }
-  return { url: value.replace(/\/+$/, ''), loopback };
+  return checked;
 }
 
 /**
@@ -135,11 +127,25 @@ export function resolveTarget(
         'SF_MY_DOMAIN_URL. For a local one, run `agentforce-session fake-server --port 0` and pass the URL it prints.',
     );
   }
-  const domain = checkTargetUrl(
-    myDomain !== undefined ? '--my-domain / SF_MY_DOMAIN_URL' : '--api-base',
-    (myDomain ?? apiBase)!,
+  return remoteTargetOf(
+    {
+      from: myDomain !== undefined ? '--my-domain / SF_MY_DOMAIN_URL' : '--api-base',
+      url: (myDomain ?? apiBase)!,
+    },
+    apiBase === undefined ? undefined : { from: '--api-base', url: apiBase },
   );
-  const base = apiBase === undefined ? undefined : checkTargetUrl('--api-base', apiBase);
+}
+
+/**
+ * A remote target from its My Domain URL and its Agent API host, each checked (https, or http on
+ * loopback); `from` says where a URL came from, for the usage error.
+ */
+export function remoteTargetOf(
+  myDomain: { from: string; url: string },
+  apiBase: { from: string; url: string } | undefined,
+): RemoteTarget {
+  const domain = checkTargetUrl(myDomain.from, myDomain.url);
+  const base = apiBase && checkTargetUrl(apiBase.from, apiBase.url);
   return {
     kind: 'remote',
     myDomainUrl: domain.url,

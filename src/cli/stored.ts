@@ -4,7 +4,7 @@
  */
 import type { AgentSession } from '../index.js';
 import {
-  checkTargetUrl,
+  remoteTargetOf,
   resolveConnection,
   type RemoteTarget,
   type TargetFlags,
@@ -25,17 +25,12 @@ export function storedTarget(target: RemoteTarget): StoredTarget {
 }
 
 function remoteTarget(stored: StoredTarget): RemoteTarget {
-  const domain = checkTargetUrl('stored my-domain', stored.myDomainUrl);
-  const base =
+  return remoteTargetOf(
+    { from: 'stored my-domain', url: stored.myDomainUrl },
     stored.apiBaseUrl === undefined
       ? undefined
-      : checkTargetUrl('stored api-base', stored.apiBaseUrl);
-  return {
-    kind: 'remote',
-    myDomainUrl: domain.url,
-    apiBaseUrl: base?.url,
-    loopback: domain.loopback && (base?.loopback ?? true),
-  };
+      : { from: 'stored api-base', url: stored.apiBaseUrl },
+  );
 }
 
 /** A client for where a stored session talks to, with credentials from the flags or environment. */

@@ -4,6 +4,7 @@
  * config, and with it the bearer token.
  */
 import { isAxiosError } from 'axios';
+import { parseUrl } from '../api/urls.js';
 import {
   AbortError,
   AgentforceError,
@@ -91,7 +92,8 @@ export function errorFromTransport(
     }
     const sysCode = (err.cause as { code?: string } | undefined)?.code ?? code;
     const reached = !NOT_REACHED.has(sysCode);
-    const host = hostOf(err.config?.url, err.config?.baseURL);
+    // The `host:port` the request was sent to, so that the error names it.
+    const host = err.config?.url && parseUrl(err.config.url, err.config.baseURL)?.host;
     return new ConnectionError(
       `${what} failed: connection error ${sysCode || err.message}${host ? ` (${host})` : ''}: ` +
         (reached
@@ -103,16 +105,6 @@ export function errorFromTransport(
   }
   const message = err instanceof Error ? err.message : String(err);
   return new ConnectionError(`${what} failed: ${message}`, true, { cause: err });
-}
-
-/** The `host:port` a request was sent to, so a connection error names it. */
-function hostOf(url: string | undefined, baseURL: string | undefined): string | undefined {
-  if (url === undefined) return undefined;
-  try {
-    return new URL(url, baseURL).host;
-  } catch {
-    return undefined;
-  }
 }
 
 /** A cause that keeps the code and message of a failure but none of the request config. */

@@ -41,8 +41,40 @@ describe('options are validated up front, with errors that name the option', () 
   });
 
   it('accepts http on loopback', () => {
-    const client = new AgentforceClient({ ...base, myDomainUrl: 'http://127.0.0.1:1234' });
-    client.close();
+    for (const myDomainUrl of [
+      'http://127.0.0.1:1234',
+      'http://127.1.2.3',
+      'http://localhost:8080/',
+      'http://[::1]:5000',
+    ]) {
+      const client = new AgentforceClient({ ...base, myDomainUrl });
+      client.close();
+    }
+  });
+
+  it('refuses http to a host that only looks like loopback', () => {
+    for (const myDomainUrl of [
+      'http://127.0.0.1.example.com',
+      'http://localhost.example.com',
+      'http://128.0.0.1',
+    ]) {
+      expect(() => new AgentforceClient({ ...base, myDomainUrl })).toThrow(/must use https/);
+    }
+  });
+
+  it('refuses a URL with credentials without echoing it, whatever else is wrong', () => {
+    for (const myDomainUrl of ['http://user:pa55@example.com', 'https://user:pa55@x.com/']) {
+      expect(() => new AgentforceClient({ ...base, myDomainUrl })).toThrow(
+        /myDomainUrl must not carry credentials/,
+      );
+      expect(() => new AgentforceClient({ ...base, myDomainUrl })).not.toThrow(/pa55/);
+    }
+  });
+
+  it('keeps the URL without its trailing slashes', () => {
+    expect(
+      resolveClientOptions({ ...base, myDomainUrl: 'https://x.my.salesforce.com//' }).myDomainUrl,
+    ).toBe('https://x.my.salesforce.com');
   });
 
   it.each([

@@ -10,6 +10,7 @@ import { AgentforceClient, type AgentSession, type ErrorInfo } from '../../index
 import { toErrorInfo } from '../../errors.js';
 import { decodeTokenClaims } from '../../api/jwt.js';
 import { apiBaseForMyDomain, PRODUCTION_API_BASE } from '../../api/hosts.js';
+import { isLoopbackHost, parseUrl } from '../../api/urls.js';
 import {
   DOCTOR_STEPS,
   REQUIRED_SCOPES,
@@ -62,7 +63,6 @@ export const SKIPPED = 'not run: an earlier step failed';
 /** The API version of the REST query that looks the agent up. */
 export const QUERY_API_VERSION = 'v62.0';
 
-const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 const API_HOST = /^((test|dev|stage)\.)?api\.(gov\.)?salesforce\.com$/i;
 const ORG_HOST = /\.(my\.salesforce\.com|lightning\.force\.com|my\.site\.com|force\.com)$/i;
 
@@ -72,11 +72,7 @@ export function isSandboxMyDomain(myDomainUrl: string): boolean {
 }
 
 function hostOf(url: string): string {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return '';
-  }
+  return parseUrl(url)?.hostname ?? '';
 }
 
 /** Checks the shape of the My Domain URL (no request). */
@@ -85,7 +81,7 @@ export function checkMyDomain(myDomainUrl: string): Outcome {
   if (/\.lightning\.force\.com$/i.test(host)) return fail('my-domain-lightning', host);
   if (/^(login|test)\.salesforce\.com$/i.test(host)) return fail('my-domain-login-host', host);
   if (API_HOST.test(host)) return fail('my-domain-api-host', host);
-  const kind = LOOPBACK.test(host)
+  const kind = isLoopbackHost(host)
     ? 'on loopback: an emulator'
     : isSandboxMyDomain(myDomainUrl)
       ? 'a sandbox My Domain'
