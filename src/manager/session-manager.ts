@@ -343,9 +343,16 @@ export class SessionManager {
     try {
       const record = await this.store.load(key);
       let session = this.#live.current(key, record)?.session;
-      if (!session) this.#live.get(key)?.session.stop();
+      const stale = session ? undefined : this.#live.get(key)?.session;
       if (!session && record)
         session = restoreRecord(this.#client, record, this.#settings.session.maxMessageLength);
+      // A copy on another server session than the stored one (the record was lost, or replaced
+      // after a loss): that server session is this conversation's too, and nobody else's.
+      if (stale) {
+        const other = stale.sessionId !== null && stale.sessionId !== session?.sessionId;
+        if (other && stale.state !== 'closed') await stale.end(reason).catch(() => undefined);
+        stale.stop();
+      }
       if (session && session.state !== 'closed') {
         try {
           await session.end(reason);

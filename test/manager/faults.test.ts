@@ -88,6 +88,36 @@ describe('SessionManager.end', () => {
   });
 });
 
+describe('SessionManager.end with a copy the store no longer holds', () => {
+  const loseRecord = async (store: SessionStore, key: string) => {
+    const lease = await store.acquire(key, { leaseMs: 1_000, waitMs: 0 });
+    await store.delete(key, lease);
+    await store.release(lease);
+  };
+
+  it("ends the copy's server session when the record was lost", async () => {
+    const { api, store, manager } = await setup();
+    const old = await manager.send('k', 'remember: blue');
+    await loseRecord(store, 'k');
+    await within(manager.end('k'), 5_000);
+    expect(api.sessions().find((s) => s.sessionId === old.sessionId)?.status).toBe('ended');
+    expect(api.openSessionCount()).toBe(0);
+  });
+
+  it('ends both when another node had started the conversation again on a new server session', async () => {
+    const store = new MemoryStore();
+    const { api, client, manager: nodeA } = await setup({ store });
+    const nodeB = client.conversations({ session: { agentId: AGENT_ID }, store });
+    const old = await nodeA.send('k', 'on node A');
+    await loseRecord(store, 'k');
+    const renewed = await nodeB.send('k', 'on node B, after the loss');
+    expect(renewed.sessionId).not.toBe(old.sessionId);
+    await within(nodeA.end('k'), 5_000);
+    expect(api.openSessionCount()).toBe(0);
+    expect(await store.keys()).toEqual([]);
+  });
+});
+
 describe('AgentSession stopped while it ends', () => {
   it('end() and closed reject with session_closed instead of hanging', async () => {
     const { api, client } = await setup();
