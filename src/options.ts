@@ -140,20 +140,25 @@ function checkInt(option: string, value: unknown, min: number): number {
   return value;
 }
 
+/**
+ * Checks variables (of a session, or sent with one message) against the Agent API's rules; the
+ * error names the first wrong one (`variables[0].value`) and does not echo values.
+ */
+export function checkVariables(option: string, value: unknown): void {
+  const parsed = VariablesSchema.safeParse(value);
+  if (parsed.success && parsed.data !== null) return;
+  const issue = parsed.success ? undefined : parsed.error.issues[0];
+  fail(
+    `${option}${issue?.path.length ? `[${issue.path.join('].')}` : ''}`,
+    issue?.message ?? 'must be an array',
+    '…',
+  );
+}
+
 /** Validates the session options (merged over the client's defaults). */
 export function checkSessionOptions(options: Partial<SessionOptions>, prefix: string): void {
   const o = options;
-  if (o.variables !== undefined) {
-    const parsed = VariablesSchema.safeParse(o.variables);
-    if (!parsed.success || parsed.data === null) {
-      const issue = parsed.success ? undefined : parsed.error.issues[0];
-      fail(
-        `${prefix}variables${issue ? `[${issue.path.join('].')}` : ''}`,
-        issue?.message ?? 'must be an array',
-        '…',
-      );
-    }
-  }
+  if (o.variables !== undefined) checkVariables(`${prefix}variables`, o.variables);
   if (o.tz !== undefined && (typeof o.tz !== 'string' || o.tz.trim() === ''))
     fail(`${prefix}tz`, 'must be a time zone name', o.tz);
   if (o.bypassUser !== undefined && typeof o.bypassUser !== 'boolean')

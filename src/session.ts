@@ -14,7 +14,6 @@ import type {
 } from '../machines/session.types.js';
 import {
   EndReasonSchema,
-  VariablesSchema,
   type EndReason,
   type ResponseMessage,
   type Variable,
@@ -34,6 +33,7 @@ import {
   type FeedbackSender,
   type FeedbackTarget,
 } from './feedback.js';
+import { checkVariables } from './options.js';
 import { wrapSnapshot, type PersistedSession } from './snapshot.js';
 import type { SessionObserver } from './telemetry/session-trace.js';
 import { toTurn, type Turn } from './turn.js';
@@ -526,15 +526,7 @@ export class AgentSession {
     ) {
       throw new InvalidArgumentError('inReplyToMessageId must be a non-empty string');
     }
-    if (variables !== undefined) {
-      const parsed = VariablesSchema.safeParse(variables);
-      if (!parsed.success || parsed.data === null) {
-        const issue = parsed.success ? undefined : parsed.error.issues[0];
-        throw new InvalidArgumentError(
-          `variables${issue?.path.length ? `[${issue.path.join('].')}` : ''}: ${issue?.message ?? 'must be an array'}`,
-        );
-      }
-    }
+    if (variables !== undefined) checkVariables('variables', variables);
     return { inReplyToMessageId, variables, signal };
   }
 

@@ -84,7 +84,7 @@ describe('options are validated up front, with errors that name the option', () 
     [{ agentId: AGENT_ID, idleTimeoutMs: 0 }, /idleTimeoutMs must be an integer/],
     [
       { agentId: AGENT_ID, variables: [{ name: 'x', type: 'Boolean', value: 'true' }] },
-      /variables\[0\]\.value/,
+      /^variables\[0\]\.value variable x of type Boolean needs a boolean/,
     ],
     [
       { agentId: AGENT_ID, variables: [{ name: 'x', type: 'Nope', value: 1 }] },
@@ -119,6 +119,12 @@ describe('options are validated up front, with errors that name the option', () 
     await expect(session.send(42 as never)).rejects.toThrow(/text must be a string/);
     await expect(session.send('hi', { inReplyToMessageId: '' })).rejects.toThrow(
       /inReplyToMessageId/,
+    );
+    await expect(
+      session.send('hi', { variables: [{ name: 'n', type: 'Number', value: '1' }] }),
+    ).rejects.toThrow(/^variables\[0\]\.value variable n of type Number needs a finite number/);
+    await expect(session.send('hi', { variables: {} as never })).rejects.toThrow(
+      /^variables Invalid input: expected array/,
     );
     await expect(session.end('Bored' as never)).rejects.toThrow(/end reason must be one of/);
     expect(api.requests.length).toBe(before);
