@@ -8,6 +8,7 @@ import { isAgentId, isAgentName, VariablesSchema, type Variable } from './api/in
 import { parseApiUrl } from './api/urls.js';
 import type { AuthOption } from './auth.js';
 import { InvalidArgumentError } from './errors.js';
+import { followsNumberRule, numberRuleText } from './number-option.js';
 import { DEFAULT_RETRY, type RetryNotice, type RetryOptions } from './http/retry.js';
 import type { TelemetryOptions } from './telemetry/options.js';
 
@@ -134,9 +135,7 @@ export function checkUrl(option: string, value: unknown): string {
 }
 
 function checkInt(option: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    fail(option, `must be an integer ≥ ${min}`, value);
-  }
+  if (!followsNumberRule(value, { min })) fail(option, `must be ${numberRuleText({ min })}`, value);
   return value;
 }
 

@@ -2,6 +2,7 @@
  * Fault injection: queued faults (`next`) and seeded random faults (`random`) for the emulator's
  * routes. The request pipeline asks {@link FaultInjector.take} once per request.
  */
+import { followsNumberRule, numberRuleText } from '../number-option.js';
 import { seededRandom } from './random.js';
 
 /** The routes a fault can target; `'*'` means any route the fault applies to. */
@@ -221,8 +222,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function count(v: unknown, what: string, min = 0): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-    throw new TypeError(`${what} must be an integer >= ${min} (got ${JSON.stringify(v)})`);
+  if (!followsNumberRule(v, { min })) {
+    throw new TypeError(`${what} must be ${numberRuleText({ min })} (got ${JSON.stringify(v)})`);
   }
   return v;
 }

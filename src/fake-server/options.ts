@@ -1,5 +1,6 @@
 import type { AgentReplyFunction, AgentScript } from './agents/types.js';
 import type { Clock } from './clock.js';
+import { followsNumberRule, numberRuleText, type NumberRule } from '../number-option.js';
 import {
   DEFAULT_EMULATOR_AGENTS,
   checkEmulatorAgent,
@@ -165,13 +166,12 @@ function num(
   o: Record<string, unknown>,
   name: string,
   def: number,
-  { min = 0, integer = false, max = Number.MAX_SAFE_INTEGER } = {},
+  { min = 0, integer = false, max }: Partial<NumberRule> = {},
 ): number {
   const v = o[name];
   if (v === undefined) return def;
-  const what = `${integer ? 'an integer' : 'a finite number'} between ${min} and ${max}`;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) bad(name, what, v);
-  if (integer && !Number.isInteger(v)) bad(name, what, v);
+  const rule = { min, max, integer };
+  if (!followsNumberRule(v, rule)) bad(name, numberRuleText(rule), v);
   return v;
 }
 

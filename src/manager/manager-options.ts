@@ -1,6 +1,7 @@
 /** The options of `SessionManager`, their defaults and their checks. */
 import type { EndReason } from '../api/index.js';
 import { InvalidArgumentError, type AgentforceError } from '../errors.js';
+import { followsNumberRule, numberRuleText } from '../number-option.js';
 import type { SessionOptions } from '../options.js';
 import type { AgentSession } from '../session.js';
 import type { SessionStore } from '../stores/types.js';
@@ -69,9 +70,9 @@ export function managerSettings(options: SessionManagerOptions): ManagerSettings
   }
   const int = (name: string, value: number | undefined, fallback: number, min: number) => {
     if (value === undefined) return fallback;
-    if (!Number.isInteger(value) || value < min) {
+    if (!followsNumberRule(value, { min })) {
       throw new InvalidArgumentError(
-        `conversations: ${name} must be an integer ≥ ${min} (got ${String(value)})`,
+        `conversations: ${name} must be ${numberRuleText({ min })} (got ${String(value)})`,
       );
     }
     return value;

@@ -5,9 +5,11 @@ import {
   InternalServerError,
   InvalidArgumentError,
   PermissionDeniedError,
+  SessionManager,
   UnprocessableError,
   clientCredentials,
 } from '../../src/index.js';
+import { FaultInjector, startFakeAgentApi } from '../../src/fake-server/index.js';
 import { resolveClientOptions } from '../../src/options.js';
 import { AGENT_ID, harness } from './helpers.js';
 
@@ -143,5 +145,40 @@ describe('each error status on start gives its class and a failed session', () =
     api.faults.next('start', { status }, { times: 3 });
     await expect(session.start()).rejects.toBeInstanceOf(Class);
     expect(session.outcome).toMatchObject({ reason: 'failed', error: { status } });
+  });
+});
+
+describe('number options follow one rule, told in the same words, everywhere', () => {
+  it('client, session, manager, emulator and fault options', async () => {
+    expect(() => new AgentforceClient({ ...base, maxSockets: 0 })).toThrow(
+      'maxSockets must be an integer ≥ 1 (got 0)',
+    );
+    expect(() => new AgentforceClient({ ...base, timeoutMs: 2 ** 60 })).toThrow(
+      /timeoutMs must be an integer ≥ 1/,
+    );
+    const client = new AgentforceClient(base);
+    try {
+      expect(() => client.session({ agentId: AGENT_ID, maxRestarts: 0.5 })).toThrow(
+        'maxRestarts must be an integer ≥ 0 (got 0.5)',
+      );
+      expect(
+        () => new SessionManager(client, { session: { agentId: AGENT_ID }, leaseMs: 99 }),
+      ).toThrow('conversations: leaseMs must be an integer ≥ 100 (got 99)');
+    } finally {
+      client.close();
+    }
+    await expect(startFakeAgentApi({ port: 70_000 })).rejects.toThrow(
+      'option "port" must be an integer from 0 to 65535 (got 70000)',
+    );
+    await expect(startFakeAgentApi({ latencyMs: Infinity })).rejects.toThrow(
+      'option "latencyMs" must be a finite number ≥ 0',
+    );
+    const faults = new FaultInjector();
+    expect(() => faults.next('send', { status: 399 })).toThrow(
+      'fault.status must be an integer ≥ 400 (got 399)',
+    );
+    expect(() => faults.next('send', { status: 500 }, { times: 0 })).toThrow(
+      'times must be an integer ≥ 1 (got 0)',
+    );
   });
 });
