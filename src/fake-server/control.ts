@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseJsonBody, readBody } from './body.js';
-import { parseFault, parseFaultRoute, type RandomFaultOptions } from './faults.js';
+import { parseFault, parseFaultRoute } from './fault-parse.js';
+import type { RandomFaultOptions } from './fault-types.js';
 import { CONTROL_PREFIX } from './router.js';
 import type { EmulatorState } from './state.js';
 

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { errorBody, sessionNotFoundBody } from './errors.js';
-import type { Fault } from './faults.js';
+import type { Fault } from './fault-types.js';
 import type { RecordedRequest } from './record.js';
 import type { RouteMatch } from './router.js';
 import type { Session } from './sessions.js';

@@ -15,11 +15,11 @@ export {
 } from './agent-registry.js';
 export { DEFAULTS, type FakeAgentApiOptions } from './options.js';
 export { createEmulatorClock, systemClock, type Clock, type EmulatorClock } from './clock.js';
+export { FaultInjector } from './fault-injector.js';
+export { faultName } from './fault-names.js';
+export { parseFault } from './fault-parse.js';
 export {
-  FaultInjector,
   EMULATOR_ROUTES,
-  faultName,
-  parseFault,
   type DelayFault,
   type DropFault,
   type DropMidStreamFault,
@@ -37,7 +37,7 @@ export {
   type StatusFault,
   type StreamErrorFault,
   type ValidationFailureFault,
-} from './faults.js';
+} from './fault-types.js';
 export type {
   FakeAgentApiStats,
   RecordedRequest,

@@ -3,7 +3,8 @@ import { isJsonType, mediaType, parseFormBody, parseJsonBody, readBody } from '.
 import { defaultOAuthError } from './errors.js';
 import { Exchange } from './exchange.js';
 import type { JsonReply, Reply } from './reply.js';
-import { faultName, type Fault, type StatusFault } from './faults.js';
+import { faultName } from './fault-names.js';
+import type { Fault, StatusFault } from './fault-types.js';
 import { newRequestId } from './ids.js';
 import { redactFields, redactHeaders, type RecordedRequest } from './record.js';
 import { CONTROL_PREFIX, matchRoute } from './router.js';

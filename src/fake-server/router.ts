@@ -1,5 +1,5 @@
 import { AGENT_API_PREFIX, TOKEN_PATH } from '../api/index.js';
-import type { EmulatorRoute } from './faults.js';
+import type { EmulatorRoute } from './fault-types.js';
 
 /** Maps a request's method and path to an emulator route. */
 

@@ -4,7 +4,7 @@ import { AGENT_API_PREFIX } from '../api/index.js';
 import type { EmulatorAgent } from './agent-registry.js';
 import type { EmulatorClock } from './clock.js';
 import { createControlHandler } from './control.js';
-import type { FaultInjector } from './faults.js';
+import type { FaultInjector } from './fault-injector.js';
 import { resolveOptions, type FakeAgentApiOptions } from './options.js';
 import { handleRequest } from './pipeline.js';
 import type { FakeAgentApiStats, RecordedRequest } from './record.js';

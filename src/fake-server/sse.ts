@@ -15,7 +15,7 @@ import type {
   StallFault,
   StreamErrorFault,
   ValidationFailureFault,
-} from './faults.js';
+} from './fault-types.js';
 import { newApiId } from './ids.js';
 import type { PlannedEvent, StreamReply } from './reply.js';
 import { turnBudgetMessage } from './turn.js';

@@ -2,7 +2,7 @@ import { AgentRegistry } from './agent-registry.js';
 import { defaultAgent } from './agents/default-agent.js';
 import type { AgentScript } from './agents/types.js';
 import { createEmulatorClock, type EmulatorClock } from './clock.js';
-import { FaultInjector } from './faults.js';
+import { FaultInjector } from './fault-injector.js';
 import type { ResolvedOptions } from './options.js';
 import { TrafficRecord } from './record.js';
 import { SessionStore } from './sessions.js';

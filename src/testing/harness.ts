@@ -9,7 +9,7 @@ import { clientCredentials } from '../auth.js';
 import type { ClientOptions } from '../options.js';
 import { inform, inquire, sessionEnded } from '../fake-server/agents/drafts.js';
 import type { AgentReply, AgentTurn } from '../fake-server/agents/types.js';
-import type { Fault } from '../fake-server/faults.js';
+import type { Fault } from '../fake-server/fault-types.js';
 import type { RecordedRequest } from '../fake-server/record.js';
 import { startFakeAgentApi } from '../fake-server/server.js';
 import type { SessionInfo } from '../fake-server/sessions.js';

@@ -5,7 +5,7 @@
  */
 import type { AnyEventObject } from 'xstate';
 import type { ErrorCode } from '../../machines/session.types.js';
-import type { Fault } from '../fake-server/faults.js';
+import type { Fault } from '../fake-server/fault-types.js';
 import { inState, type Snap } from './machine.js';
 
 /** The routes of the emulator a step's requests go to. */
