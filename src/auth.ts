@@ -12,7 +12,7 @@ import {
 } from './errors.js';
 import { errorFromResponse, errorFromTransport } from './http/errors.js';
 import { withRetries, type RetryNotice, type RetryOptions } from './http/retry.js';
-import { REDACTED } from './inspect.js';
+import { REDACTED } from './redact.js';
 
 /** A bearer token and what the token endpoint said about it. */
 export interface AccessToken {

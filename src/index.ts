@@ -72,14 +72,12 @@ export {
   sanitizeInspectionEvent,
   sanitizeInspector,
   statelyInspectorOptions,
-  redactSecrets,
-  REDACTED,
   type InspectionObserver,
-  type SanitizeOptions,
   type SanitizedInspectionEvent,
   type SanitizedSnapshot,
   type SanitizedTransition,
 } from './inspect.js';
+export { redactSecrets, REDACTED, type SanitizeOptions } from './redact.js';
 export { toMermaid, type MermaidOptions } from './diagram/mermaid.js';
 export type {
   SessionContext,

@@ -8,7 +8,8 @@ import type * as InspectServer from '@statelyai/inspect/server';
 import http from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import type { InspectionEvent, Observer } from 'xstate';
-import { sanitizeInspector, statelyInspectorOptions, type SanitizeOptions } from '../inspect.js';
+import { sanitizeInspector, statelyInspectorOptions } from '../inspect.js';
+import type { SanitizeOptions } from '../redact.js';
 import { importOptional } from '../optional-dependency.js';
 
 /** `@statelyai/inspect` is an optional peer dependency: loaded only when an inspector starts. */
