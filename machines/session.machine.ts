@@ -8,7 +8,16 @@
  * by `xstate/graph`. See docs/lifecycle.md for the why of each transition; the transition lists
  * taken in more than one place are in `transitions.ts`.
  */
-import { and, assign, emit, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import {
+  and,
+  assertEvent,
+  assign,
+  emit,
+  enqueueActions,
+  fromCallback,
+  fromPromise,
+  setup,
+} from 'xstate';
 import type { EndReason, ResponseMessage } from '../src/api/index.js';
 import { questionIn, sessionEndedIn } from './agent-messages.js';
 import { FATAL_CODES, SESSION_OUTLIVES_CODES } from './error-codes.js';
@@ -102,22 +111,34 @@ export const sessionMachine = setup({
       );
     },
     /** Sequence ordering: a stream event belongs to the message in flight, on this session. */
-    isCurrentStreamEvent: ({ context, event }) =>
-      (event.type === 'STREAM.EVENT' || event.type === 'STREAM.FAILED') &&
-      context.inFlight !== null &&
-      event.sequenceId === context.inFlight.sequenceId &&
-      event.sessionId === context.inFlight.sessionId,
+    isCurrentStreamEvent: ({ context, event }) => {
+      assertEvent(event, ['STREAM.EVENT', 'STREAM.FAILED']);
+      return (
+        context.inFlight !== null &&
+        event.sequenceId === context.inFlight.sequenceId &&
+        event.sessionId === context.inFlight.sessionId
+      );
+    },
     /** The message sent now goes through the streaming endpoint. */
-    sendStreams: ({ event }) => event.type === 'SEND' && event.stream === true,
+    sendStreams: ({ event }) => {
+      assertEvent(event, 'SEND');
+      return event.stream === true;
+    },
     /** The next waiting message goes through the streaming endpoint. */
     nextTurnStreams: ({ context }) => context.queue[0]?.stream === true,
-    isInFlightTurn: ({ context, event }) =>
-      event.type === 'CANCEL' && context.inFlight?.turnId === event.turnId,
-    isQueuedTurn: ({ context, event }) =>
-      event.type === 'CANCEL' && context.queue.some((t) => t.turnId === event.turnId),
+    isInFlightTurn: ({ context, event }) => {
+      assertEvent(event, 'CANCEL');
+      return context.inFlight?.turnId === event.turnId;
+    },
+    isQueuedTurn: ({ context, event }) => {
+      assertEvent(event, 'CANCEL');
+      return context.queue.some((t) => t.turnId === event.turnId);
+    },
     /** Sequence ordering: a floor from outside may only raise the counter. */
-    raisesSequenceFloor: ({ context, event }) =>
-      event.type === 'SEQUENCE.FLOOR' && event.lastSequenceId > context.lastSequenceId,
+    raisesSequenceFloor: ({ context, event }) => {
+      assertEvent(event, 'SEQUENCE.FLOOR');
+      return event.lastSequenceId > context.lastSequenceId;
+    },
     /** 404 expiry: session-not-found, on a session that had started. A wrong-host 404 is not. */
     isSessionNotFound: ({ context, event }) =>
       context.sessionId !== null && errorCodeOf(event) === 'session_not_found',
@@ -170,33 +191,40 @@ export const sessionMachine = setup({
     stopIdleTimer: enqueueActions(({ context, enqueue }) => {
       if (context.idleDeadline !== null) enqueue.stopChild('idleDeadline');
     }),
+    /** Takes the floor `raisesSequenceFloor` let through (it is higher than the counter). */
     raiseSequenceFloor: assign({
-      lastSequenceId: ({ context, event }) =>
-        event.type === 'SEQUENCE.FLOOR'
-          ? Math.max(context.lastSequenceId, event.lastSequenceId)
-          : context.lastSequenceId,
+      lastSequenceId: ({ event }) => {
+        assertEvent(event, 'SEQUENCE.FLOOR');
+        return event.lastSequenceId;
+      },
     }),
     enqueueTurn: assign({
       queue: ({ context, event }) => {
-        if (event.type !== 'SEND') return context.queue;
+        assertEvent(event, 'SEND');
         const { type: _type, ...turn } = event;
         return [...context.queue, turn];
       },
     }),
-    rejectQueueFull: emit(({ context, event }) => ({
-      type: 'turn.failed' as const,
-      turnId: event.type === 'SEND' ? event.turnId : '',
-      error: {
-        name: 'QueueFullError',
-        code: 'queue_full' as const,
-        message: `${context.maxQueue} messages are already waiting for this session`,
-      },
-    })),
-    rejectSendWhileEnding: emit(({ event }) => ({
-      type: 'turn.failed' as const,
-      turnId: event.type === 'SEND' ? event.turnId : '',
-      error: closedError('the session is ending'),
-    })),
+    rejectQueueFull: emit(({ context, event }) => {
+      assertEvent(event, 'SEND');
+      return {
+        type: 'turn.failed' as const,
+        turnId: event.turnId,
+        error: {
+          name: 'QueueFullError',
+          code: 'queue_full' as const,
+          message: `${context.maxQueue} messages are already waiting for this session`,
+        },
+      };
+    }),
+    rejectSendWhileEnding: emit(({ event }) => {
+      assertEvent(event, 'SEND');
+      return {
+        type: 'turn.failed' as const,
+        turnId: event.turnId,
+        error: closedError('the session is ending'),
+      };
+    }),
     /** Takes the next message off the queue and gives it the next `sequenceId`. */
     dequeueTurn: enqueueActions(({ context, enqueue }) => {
       const [next, ...rest] = context.queue;
@@ -222,7 +250,8 @@ export const sessionMachine = setup({
      * `sequenceId` and puts it in flight, in one assign (each assign copies the context).
      */
     sendNow: assign(({ context, event }) => {
-      if (event.type !== 'SEND' || context.sessionId === null) return {};
+      assertEvent(event, 'SEND');
+      if (context.sessionId === null) return {};
       const { type: _type, ...turn } = event;
       const sequenceId = context.lastSequenceId + 1;
       return {
@@ -253,7 +282,7 @@ export const sessionMachine = setup({
     })),
     /** Emits `turn.stream` for each event of one read of the stream, in order. */
     emitStreamEvents: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'STREAM.EVENT') return;
+      assertEvent(event, 'STREAM.EVENT');
       const turnId = context.inFlight?.turnId ?? '';
       for (const streamed of event.events) {
         enqueue.emit({
@@ -265,7 +294,7 @@ export const sessionMachine = setup({
       }
     }),
     dropQueuedTurn: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'CANCEL') return;
+      assertEvent(event, 'CANCEL');
       enqueue.assign({ queue: context.queue.filter((t) => t.turnId !== event.turnId) });
       enqueue.emit({ type: 'turn.failed', turnId: event.turnId, error: cancelledError });
     }),
@@ -334,8 +363,10 @@ export const sessionMachine = setup({
       turnId: context.inFlight?.turnId ?? null,
     })),
     requestEnd: assign({
-      endRequested: ({ event, context }) =>
-        event.type === 'END' ? event.reason : context.endRequested,
+      endRequested: ({ event }) => {
+        assertEvent(event, 'END');
+        return event.reason;
+      },
     }),
     /** The server session is ended because the session failed. */
     endForError: assign({ endReason: 'Error' satisfies EndReason }),

@@ -66,6 +66,8 @@ describe('the idle deadline', () => {
     s.actor.send({ type: 'SEND', turnId: 't1', text: 'one' });
     expect(s.actor.getSnapshot().context.idleDeadline).toBeNull();
     expect(s.actor.getSnapshot().children['idleDeadline']).toBeUndefined();
+    // Nothing left behind: the stopped actor's timer is gone, not merely ignored when it fires.
+    expect(vi.getTimerCount()).toBe(0);
     await answer(s, 1);
     // A new deadline, a full idleTimeoutMs from now; the first one must not fire.
     expect(s.actor.getSnapshot().context.idleDeadline).toBe(Date.now() + IDLE_MS);
@@ -89,6 +91,7 @@ describe('the idle deadline', () => {
     await toAwaitingInput(s);
     expect(s.actor.getSnapshot().context.idleDeadline).toBeNull();
     expect(s.actor.getSnapshot().children['idleDeadline']).toBeUndefined();
+    expect(vi.getTimerCount()).toBe(0);
     await vi.advanceTimersByTimeAsync(24 * 3_600_000);
     expect(s.actor.getSnapshot().value).toBe('awaitingInput');
   });
