@@ -16,7 +16,7 @@ import type { ConcurrencyArgs, ConcurrencyResult } from './concurrency.js';
 import type { EmulatorArgs, EmulatorResult } from './emulator.js';
 import type { MemoryChildArgs, MemoryChildResult } from './memory-child.js';
 import type { ModelPathsArgs, ModelPathsResult } from './model-paths.js';
-import { ROOT, TSX, runChild, startServer } from './lib/process.js';
+import { ROOT, TSX, buildPackage, runChild, startServer } from './lib/process.js';
 import {
   machineInfo,
   markdown,
@@ -72,6 +72,8 @@ const settings = quick
 
 const started = process.hrtime.bigint();
 const loadAtStart = Math.round(os.loadavg()[0]! * 100) / 100;
+process.stderr.write('== build (the children load the library from dist/, as it ships)\n');
+buildPackage();
 const benchmarks: Record<string, unknown> = {};
 const failures: Record<string, string> = {};
 

@@ -2,15 +2,27 @@
  * Child processes of the benchmark: servers that print `listening on <url>` as their first stdout
  * line, and benchmark children that print their result as the last stdout line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 /** The project root (the folder holding `bench/`). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** Node flags to run a TypeScript file of this project. */
-export const TSX = ['--import', 'tsx'];
+/**
+ * Node flags to run a TypeScript file of this project, with the library's own modules loaded from
+ * the package as built (`dist/`, see `shipped.ts`): the figures are those of what ships.
+ */
+export const TSX = ['--import', 'tsx', '--import', './bench/lib/shipped.ts'];
+
+/** Builds the package (`tsc -p tsconfig.build.json` into `dist/`) for the children to load. */
+export function buildPackage(): void {
+  const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
+  execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+  });
+}
 
 export interface ServerProcess {
   url: string;
