@@ -19,9 +19,11 @@ import {
   setup,
 } from 'xstate';
 import type { EndReason, ResponseMessage } from '../src/api/index.js';
+import { systemClock } from '../src/options.js';
 import { questionIn, sessionEndedIn } from './agent-messages.js';
 import { FATAL_CODES, SESSION_OUTLIVES_CODES } from './error-codes.js';
 import { errorCodeOf, errorInfoOf, outputOf } from './event-data.js';
+import { idleDeadlineOn, stampIdleDeadlineOn } from './idle-deadline.js';
 import { sendInputOf } from './send-input.js';
 import type {
   AuthorizeInput,
@@ -29,7 +31,6 @@ import type {
   EndSessionInput,
   EndSessionOutput,
   ErrorInfo,
-  IdleDeadlineInput,
   InFlightTurn,
   SendMessageInput,
   SendMessageOutput,
@@ -90,14 +91,7 @@ export const sessionMachine = setup({
       notProvided('streamMessage'),
     ),
     /** Sends `IDLE_TIMEOUT` when the deadline passes. The client supplies one on its clock. */
-    idleDeadline: fromCallback<SessionEvent, IdleDeadlineInput>(({ input, sendBack }) => {
-      if (input.deadline === null) return undefined;
-      const timer = setTimeout(
-        () => sendBack({ type: 'IDLE_TIMEOUT' }),
-        Math.max(0, input.deadline - Date.now()),
-      );
-      return () => clearTimeout(timer);
-    }),
+    idleDeadline: idleDeadlineOn(systemClock),
   },
   guards: {
     /** Sequence ordering: the reply belongs to the message in flight, on this session. */
@@ -166,14 +160,8 @@ export const sessionMachine = setup({
       state: params.state,
     })),
     newExternalSessionKey: assign({ externalSessionKey: () => globalThis.crypto.randomUUID() }),
-    /**
-     * Stamps the idle deadline. The client provides a version on its own clock. Without an idle
-     * timeout nothing is assigned (every assign copies the whole context).
-     */
-    stampIdleDeadline: enqueueActions(({ context, enqueue }) => {
-      if (context.idleTimeoutMs !== null)
-        enqueue.assign({ idleDeadline: Date.now() + context.idleTimeoutMs });
-    }),
+    /** Stamps the idle deadline. The client provides a version on its own clock. */
+    stampIdleDeadline: stampIdleDeadlineOn(systemClock),
     clearIdleDeadline: assign({ idleDeadline: null }),
     /**
      * Spawns the `idleDeadline` actor when there is a deadline. A spawned child is persisted and

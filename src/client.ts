@@ -2,7 +2,8 @@
  * `AgentforceClient`: the entry point. Holds the transport, the token cache and the defaults, and
  * makes sessions.
  */
-import { createActor, enqueueActions } from 'xstate';
+import { createActor } from 'xstate';
+import { stampIdleDeadlineOn } from '../machines/idle-deadline.js';
 import { sessionMachine, type SessionMachine } from '../machines/session.machine.js';
 import type { SessionInput } from '../machines/session.types.js';
 import { createSessionActors } from './actors/index.js';
@@ -128,12 +129,7 @@ export class AgentforceClient {
     );
     this.machine = sessionMachine.provide({
       actors: telemetry ? telemetry.wrapActors(actors) : actors,
-      actions: {
-        stampIdleDeadline: enqueueActions(({ context, enqueue }) => {
-          if (context.idleTimeoutMs !== null)
-            enqueue.assign({ idleDeadline: clock.now() + context.idleTimeoutMs });
-        }),
-      },
+      actions: { stampIdleDeadline: stampIdleDeadlineOn(clock) },
     });
   }
 

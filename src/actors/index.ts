@@ -1,17 +1,17 @@
 /**
- * The session machine's named actors, implemented over HTTP. Each is a promise actor that passes
- * the machine's abort signal down, so leaving a state cancels its request.
+ * The session machine's named actors, implemented over HTTP, and its idle deadline on the client's
+ * clock. Each request actor passes the machine's abort signal down, so leaving a state cancels its
+ * request.
  */
-import { fromCallback, fromPromise } from 'xstate';
+import { fromPromise } from 'xstate';
+import { idleDeadlineOn } from '../../machines/idle-deadline.js';
 import type {
   AuthorizeInput,
   AuthorizeOutput,
   EndSessionInput,
   EndSessionOutput,
-  IdleDeadlineInput,
   SendMessageInput,
   SendMessageOutput,
-  SessionEvent,
   StartSessionInput,
   StartSessionOutput,
 } from '../../machines/session.types.js';
@@ -95,13 +95,6 @@ export function createSessionActors(
 
     streamMessage: createStreamActor(ctx, stream),
 
-    idleDeadline: fromCallback<SessionEvent, IdleDeadlineInput>(({ input, sendBack }) => {
-      if (input.deadline === null) return undefined;
-      const timer = clock.setTimeout(
-        () => sendBack({ type: 'IDLE_TIMEOUT' }),
-        Math.max(0, input.deadline - clock.now()),
-      );
-      return () => clock.clearTimeout(timer);
-    }),
+    idleDeadline: idleDeadlineOn(clock),
   };
 }
