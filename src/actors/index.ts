@@ -15,12 +15,13 @@ import type {
   StartSessionInput,
   StartSessionOutput,
 } from '../../machines/session.types.js';
-import { apiPaths, type SendMessageRequest, type StartSessionRequest } from '../api/index.js';
+import { apiPaths, type StartSessionRequest } from '../api/index.js';
 import type { AgentDirectory } from '../agent-lookup.js';
 import type { ApiContext } from '../http/request.js';
 import { apiRequest } from '../http/request.js';
 import { parseMessagesReply, parseStartReply } from '../http/parse.js';
 import type { Clock } from '../options.js';
+import { messageBody } from './message-body.js';
 import { createStreamActor, type StreamOptions } from './stream-message.js';
 
 /**
@@ -61,16 +62,11 @@ export function createSessionActors(
     }),
 
     sendMessage: fromPromise<SendMessageOutput, SendMessageInput>(async ({ input, signal }) => {
-      const message: SendMessageRequest['message'] = input.transfer
-        ? { ...input.transfer, sequenceId: input.sequenceId }
-        : { type: 'Text', sequenceId: input.sequenceId, text: input.text };
-      if (input.inReplyToMessageId !== undefined)
-        message.inReplyToMessageId = input.inReplyToMessageId;
       const res = await apiRequest(ctx, {
         method: 'POST',
         path: apiPaths.messages(input.sessionId),
         what: 'send message',
-        body: { message, variables: input.variables ?? [] } satisfies SendMessageRequest,
+        body: messageBody(input),
         signal,
         repeatability: 'unsafe',
       });

@@ -12,16 +12,12 @@ import type {
   StreamEvent,
   StreamMessageInput,
 } from '../../machines/session.types.js';
-import {
-  apiPaths,
-  parseResponseMessage,
-  type ResponseMessage,
-  type SendMessageRequest,
-} from '../api/index.js';
+import { apiPaths, parseResponseMessage, type ResponseMessage } from '../api/index.js';
 import type { AgentforceError } from '../errors.js';
 import { ConnectionError, MalformedResponseError, TimeoutError } from '../errors.js';
 import { errorFromResponse, errorFromTransport } from '../http/errors.js';
 import { apiRequest, type ApiContext } from '../http/request.js';
+import { messageBody } from './message-body.js';
 
 export interface StreamOptions {
   /** No byte for this long ends the turn with a `stream_idle_timeout` error. @default 60000 */
@@ -105,14 +101,11 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
     };
 
     const run = async () => {
-      const message: SendMessageRequest['message'] = { type: 'Text', sequenceId, text: input.text };
-      if (input.inReplyToMessageId !== undefined)
-        message.inReplyToMessageId = input.inReplyToMessageId;
       const res = await apiRequest(ctx, {
         method: 'POST',
         path: apiPaths.messagesStream(sessionId),
         what: 'stream message',
-        body: { message, variables: input.variables ?? [] } satisfies SendMessageRequest,
+        body: messageBody(input),
         headers: { accept: 'text/event-stream' },
         signal: controller.signal,
         repeatability: 'unsafe',

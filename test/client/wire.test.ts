@@ -40,6 +40,27 @@ describe('the request bodies', () => {
     expect(body.variables).toEqual([]);
     expect(body.message).toEqual({ type: 'Text', sequenceId: 1, text: 'hello' });
   });
+
+  it('message: a streamed one carries the same body as one answered at once', async () => {
+    const h = await harness();
+    const options = {
+      inReplyToMessageId: 'm-1',
+      variables: [{ name: '$Context.EndUserLanguage', type: 'Text' as const, value: 'en_US' }],
+    };
+    await h.session.send('hello', options);
+    const reply = h.session.stream('hello', options);
+    for await (const _ of reply);
+    await reply.turn;
+    const sent = bodyOf(h, 'send');
+    expect(sent).toEqual({
+      message: { type: 'Text', sequenceId: 1, text: 'hello', inReplyToMessageId: 'm-1' },
+      variables: options.variables,
+    });
+    expect(bodyOf(h, 'stream')).toEqual({
+      ...sent,
+      message: { ...(sent['message'] as object), sequenceId: 2 },
+    });
+  });
 });
 
 describe('a failure names its request', () => {
