@@ -67,7 +67,7 @@ export interface TransferOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Messages whose rating {@link AgentSession.feedback} can find by id (the latest are kept). */
+/** Messages whose rating {@link AgentSession.feedback} can find by id (at least the latest are kept). */
 const MAX_RATEABLE = 256;
 
 type Emitted<T extends SessionEmitted['type']> = Extract<SessionEmitted, { type: T }>;
@@ -356,7 +356,9 @@ export class AgentSession {
       if (!rateable) this.#rateable = [m.id, sessionId, feedbackId];
       else {
         rateable.push(m.id, sessionId, feedbackId);
-        if (rateable.length > 3 * MAX_RATEABLE) rateable.splice(0, 3);
+        // Trimmed by half the limit at a time: a long reply of rateable messages stays linear.
+        if (rateable.length > 4.5 * MAX_RATEABLE)
+          rateable.splice(0, rateable.length - 3 * MAX_RATEABLE);
       }
     }
   }
