@@ -203,7 +203,11 @@ export class AgentSession {
    */
   stream(text: string, options: SendOptions = {}): TurnStream {
     const { turnId, turn } = this.#submit(text, options, true);
+    // Events not read yet: `buffer[head..]`. One network read brings many events at once; the
+    // loop takes them without a promise of its own each (`next()` is not async) and waits only
+    // when it has read them all.
     const buffer: StreamEvent[] = [];
+    let head = 0;
     let wake: (() => void) | undefined;
     let settled = false;
     let failure: Error | undefined;
@@ -217,39 +221,52 @@ export class AgentSession {
           });
     // Every event of a turn is emitted before the turn settles: then the listener can go, even if
     // the caller never reads the stream (the buffer goes with the iterator).
-    turn.then(
-      () => {
-        settled = true;
-        off();
-        wake?.();
-      },
-      (err: Error) => {
-        settled = true;
-        failure = err;
-        off();
-        wake?.();
-      },
-    );
+    const settle = (err?: Error) => {
+      settled = true;
+      failure = err;
+      off();
+      wake?.();
+    };
+    turn.then(() => settle(), settle);
     const cancel = () => {
       if (!settled && turnId !== undefined) this.#cancel(turnId);
+    };
+    /** The next result, or `undefined` when the loop must wait for the stream. */
+    const take = (): IteratorResult<StreamEvent> | undefined => {
+      if (head < buffer.length) {
+        const value = buffer[head++]!;
+        if (head === buffer.length) buffer.length = head = 0;
+        return { value, done: false };
+      }
+      if (!settled) return undefined;
+      off();
+      if (failure) throw failure;
+      return { value: undefined, done: true };
+    };
+    const next = (): Promise<IteratorResult<StreamEvent>> => {
+      try {
+        const result = take();
+        if (result) return Promise.resolve(result);
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+      // Woken by the next event or by the end of the turn: either way `take()` has a result.
+      return new Promise((resolve, reject) => {
+        wake = () => {
+          wake = undefined;
+          try {
+            resolve(take()!);
+          } catch (err) {
+            reject(err as Error);
+          }
+        };
+      });
     };
     return {
       turn,
       cancel,
       [Symbol.asyncIterator]: (): AsyncIterator<StreamEvent> => ({
-        next: async () => {
-          for (;;) {
-            const event = buffer.shift();
-            if (event) return { value: event, done: false };
-            if (settled) {
-              off();
-              if (failure) throw failure;
-              return { value: undefined, done: true };
-            }
-            await new Promise<void>((resolve) => (wake = resolve));
-            wake = undefined;
-          }
-        },
+        next,
         return: () => {
           cancel();
           off();
