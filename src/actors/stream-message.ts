@@ -53,6 +53,10 @@ export function toStreamEvent(frame: EventSourceMessage): {
   // The documented envelope carries `message`; one doc sample sends a sync-style `{ messages }`.
   const raw: unknown =
     envelope.message ?? (Array.isArray(envelope.messages) ? envelope.messages[0] : undefined);
+  // Most events of a reply are text chunks: read their two fields here. The schema check would
+  // give the same delta (a chunk that fails it is kept as it came) at a zod parse per event.
+  const chunk = raw as { type?: unknown; message?: unknown; offset?: unknown } | null | undefined;
+  if (chunk?.type === 'TextChunk') return { event: deltaOf(chunk) };
   const message = parseResponseMessage(raw);
   if (!message) {
     return {
@@ -62,14 +66,6 @@ export function toStreamEvent(frame: EventSourceMessage): {
   switch (message.type) {
     case 'ProgressIndicator':
       return { event: { kind: 'progress', message } };
-    case 'TextChunk':
-      return {
-        event: {
-          kind: 'delta',
-          text: typeof message['message'] === 'string' ? message['message'] : '',
-          offset: typeof message['offset'] === 'number' ? message['offset'] : 0,
-        },
-      };
     case 'ValidationFailureChunk':
       return {
         event: {
@@ -83,6 +79,15 @@ export function toStreamEvent(frame: EventSourceMessage): {
     default:
       return { event: { kind: 'message', message }, message };
   }
+}
+
+/** A `TextChunk` as the caller's delta. */
+function deltaOf(chunk: { message?: unknown; offset?: unknown }): StreamEvent {
+  return {
+    kind: 'delta',
+    text: typeof chunk.message === 'string' ? chunk.message : '',
+    offset: typeof chunk.offset === 'number' ? chunk.offset : 0,
+  };
 }
 
 /** The machine's `streamMessage` actor for one client. */
