@@ -78,7 +78,8 @@ function processAlive(pid: number): boolean {
   }
 }
 
-export class SessionStore {
+/** The CLI's stored sessions, one file per handle in `dir` (not the library's `SessionStore`). */
+export class HandleStore {
   constructor(readonly dir: string) {}
 
   #file(handle: string): string {

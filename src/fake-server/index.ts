@@ -14,7 +14,14 @@ export {
   type EmulatorAgent,
 } from './agent-registry.js';
 export { DEFAULTS, type FakeAgentApiOptions } from './options.js';
-export { createEmulatorClock, systemClock, type Clock, type EmulatorClock } from './clock.js';
+export {
+  createEmulatorClock,
+  wallClock,
+  systemClock,
+  type TimeSource,
+  type Clock,
+  type EmulatorClock,
+} from './clock.js';
 export { FaultInjector } from './fault-injector.js';
 export { faultName } from './fault-names.js';
 export { parseFault } from './fault-parse.js';

@@ -1,5 +1,5 @@
 import type { AgentReplyFunction, AgentScript } from './agents/types.js';
-import type { Clock } from './clock.js';
+import type { TimeSource } from './clock.js';
 import { followsNumberRule, numberRuleText, type NumberRule } from '../number-option.js';
 import {
   DEFAULT_EMULATOR_AGENTS,
@@ -36,7 +36,7 @@ export interface FakeAgentApiOptions {
   /** Largest request body accepted, bytes; larger gets 413; default 1 MiB. */
   maxBodyBytes?: number | undefined;
   /** Base clock (`{ now() }`, epoch ms); default the wall clock. `api.clock.advance` adds to it. */
-  clock?: Clock | undefined;
+  clock?: TimeSource | undefined;
   /**
    * Real milliseconds a client has to send a complete request (headers and body) before the
    * server answers 408 and closes the connection; default 30 s.
@@ -93,7 +93,7 @@ export interface ResolvedOptions {
   readonly agent: AgentScript | undefined;
   readonly streamChunkDelayMs: number;
   readonly maxBodyBytes: number;
-  readonly clock: Clock | undefined;
+  readonly clock: TimeSource | undefined;
   readonly requestTimeoutMs: number;
   readonly maxRecordedRequests: number;
   readonly agents: readonly EmulatorAgent[];
@@ -239,7 +239,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
   const clock = o.clock;
   if (
     clock !== undefined &&
-    (typeof clock !== 'object' || clock === null || typeof (clock as Clock).now !== 'function')
+    (typeof clock !== 'object' || clock === null || typeof (clock as TimeSource).now !== 'function')
   ) {
     bad('clock', 'an object with a now() method', clock);
   }
@@ -275,7 +275,7 @@ export function resolveOptions(options: unknown): ResolvedOptions {
     agent,
     streamChunkDelayMs: num(o, 'streamChunkDelayMs', DEFAULTS.streamChunkDelayMs),
     maxBodyBytes: num(o, 'maxBodyBytes', DEFAULTS.maxBodyBytes, { min: 1, integer: true }),
-    clock: clock as Clock | undefined,
+    clock: clock as TimeSource | undefined,
     requestTimeoutMs: num(o, 'requestTimeoutMs', DEFAULTS.requestTimeoutMs, {
       min: 1,
       integer: true,

@@ -79,7 +79,7 @@ export interface Session {
 /** The most turns kept in a session's history. */
 export const HISTORY_LIMIT = 100;
 
-/** What {@link SessionStore.create} needs. */
+/** What {@link EmulatorSessions.create} needs. */
 export interface NewSession {
   readonly id: string;
   readonly agentId: string;
@@ -102,8 +102,8 @@ export function sessionLinks(baseUrl: string, agentId: string, sessionId: string
   };
 }
 
-/** The session store. Expiry is lazy: checked whenever a session is looked up or listed. */
-export class SessionStore {
+/** The emulator's sessions, by id. Expiry is lazy: checked whenever a session is looked up or listed. */
+export class EmulatorSessions {
   readonly #sessions = new Map<string, Session>();
 
   /** @param ttlMs - inactivity lifetime of a session on the emulator clock. */

@@ -5,13 +5,13 @@ import { createEmulatorClock, type EmulatorClock } from './clock.js';
 import { FaultInjector } from './fault-injector.js';
 import type { ResolvedOptions } from './options.js';
 import { TrafficRecord } from './record.js';
-import { SessionStore } from './sessions.js';
+import { EmulatorSessions } from './sessions.js';
 import { TokenIssuer } from './tokens.js';
 
 /** Everything one emulator instance holds, shared by its routes. @internal */
 export class EmulatorState {
   readonly clock: EmulatorClock;
-  readonly sessions: SessionStore;
+  readonly sessions: EmulatorSessions;
   readonly tokens: TokenIssuer;
   readonly faults = new FaultInjector();
   readonly record: TrafficRecord;
@@ -28,7 +28,7 @@ export class EmulatorState {
 
   constructor(readonly options: ResolvedOptions) {
     this.clock = createEmulatorClock(options.clock);
-    this.sessions = new SessionStore(options.sessionTtlMs);
+    this.sessions = new EmulatorSessions(options.sessionTtlMs);
     this.tokens = new TokenIssuer(
       options.tokenTtlMs,
       () => this.url,

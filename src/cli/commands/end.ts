@@ -4,7 +4,7 @@ import { addCredentialOptions, parsePositiveDuration } from '../config.js';
 import { EXIT, finish, UsageError, worstExit } from '../exit-codes.js';
 import { interrupted, whenInterrupted } from '../interrupt.js';
 import { causeCode, describeError, errorInfo, warn } from '../output.js';
-import { checkHandle, NoSuchSessionError, SessionStore, storeDir } from '../store.js';
+import { checkHandle, NoSuchSessionError, HandleStore, storeDir } from '../store.js';
 import { connectStored, report, type StoredFlags } from '../stored.js';
 
 interface EndFlags extends StoredFlags {
@@ -67,7 +67,7 @@ async function end(flags: EndFlags): Promise<number> {
   if ((flags.session === undefined) === (flags.all !== true)) {
     throw new UsageError('end needs --session HANDLE or --all (one of them)');
   }
-  const store = new SessionStore(storeDir());
+  const store = new HandleStore(storeDir());
   const handles =
     flags.session !== undefined
       ? [checkHandle(flags.session)]
@@ -110,7 +110,7 @@ async function end(flags: EndFlags): Promise<number> {
 }
 
 async function endOne(
-  store: SessionStore,
+  store: HandleStore,
   handle: string,
   flags: EndFlags,
 ): Promise<Ended | Failed> {

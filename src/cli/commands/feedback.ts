@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { addCredentialOptions, parsePositiveDuration } from '../config.js';
 import { EXIT, exitCodeForSessionError, finish, UsageError } from '../exit-codes.js';
 import { describeError, errorInfo, warn } from '../output.js';
-import { checkHandle, SessionStore, storeDir } from '../store.js';
+import { checkHandle, HandleStore, storeDir } from '../store.js';
 import { connectStored, report, type StoredFlags } from '../stored.js';
 
 interface FeedbackFlags extends StoredFlags {
@@ -56,7 +56,7 @@ async function feedback(
   flags: FeedbackFlags,
 ): Promise<number> {
   const handle = checkHandle(flags.session);
-  const store = new SessionStore(storeDir());
+  const store = new HandleStore(storeDir());
   return store.withLock(
     handle,
     async () => {

@@ -6,7 +6,7 @@ import { EXIT, exitCodeForSessionError, finish, UsageError } from '../exit-codes
 import { whenInterrupted } from '../interrupt.js';
 import { describeError, errorInfo, warn } from '../output.js';
 import { describeOutcome } from '../render.js';
-import { checkHandle, LockTimeoutError, SessionStore, storeDir } from '../store.js';
+import { checkHandle, LockTimeoutError, HandleStore, storeDir } from '../store.js';
 import { connectStored, report, toRecord, type StoredFlags } from '../stored.js';
 
 interface SendFlags extends StoredFlags {
@@ -57,7 +57,7 @@ export function registerSendCommand(program: Command): void {
 async function send(text: string, flags: SendFlags): Promise<number> {
   const handle = checkHandle(flags.session);
   if (text.trim() === '') throw new UsageError('the message is empty');
-  const store = new SessionStore(storeDir());
+  const store = new HandleStore(storeDir());
   try {
     return await store.withLock(handle, () => sendLocked(store, handle, text, flags), flags.wait);
   } catch (err) {
@@ -70,7 +70,7 @@ async function send(text: string, flags: SendFlags): Promise<number> {
 }
 
 async function sendLocked(
-  store: SessionStore,
+  store: HandleStore,
   handle: string,
   text: string,
   flags: SendFlags,

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT, finish } from '../exit-codes.js';
 import { warn } from '../output.js';
-import { SessionStore, storeDir, type HandleRecord } from '../store.js';
+import { HandleStore, storeDir, type HandleRecord } from '../store.js';
 
 interface SessionsFlags {
   json?: boolean;
@@ -45,7 +45,7 @@ function summary(r: HandleRecord) {
 }
 
 async function sessions(flags: SessionsFlags): Promise<number> {
-  const store = new SessionStore(storeDir());
+  const store = new HandleStore(storeDir());
   const { records, broken } = await store.list();
   const shown = records.filter((r) => flags.all || r.state !== 'closed').map(summary);
   if (flags.json) {

@@ -12,7 +12,7 @@ import { connect } from '../connect.js';
 import { exitCodeForSessionError, finish, EXIT } from '../exit-codes.js';
 import { interrupted, whenInterrupted } from '../interrupt.js';
 import { describeError, errorInfo, warn } from '../output.js';
-import { SessionStore, storeDir } from '../store.js';
+import { HandleStore, storeDir } from '../store.js';
 import { report, storedTarget, toRecord } from '../stored.js';
 
 interface StartFlags extends TargetFlags, SessionFlags {
@@ -54,7 +54,7 @@ async function start(flags: StartFlags): Promise<number> {
   const target = resolveTarget(flags, process.env, { allowEmbedded: false, command: 'start' });
   if (target.kind !== 'remote') return EXIT.usage;
   const connection = resolveConnection(target, flags, process.env);
-  const store = new SessionStore(storeDir());
+  const store = new HandleStore(storeDir());
   const connected = await connect(connection, { say: (line) => warn(line) });
   const session = connected.client.session({
     agentId: connection.agentId,
