@@ -24,7 +24,7 @@ import { questionIn, sessionEndedIn } from './agent-messages.js';
 import { FATAL_CODES, SESSION_OUTLIVES_CODES } from './error-codes.js';
 import { errorCodeOf, errorInfoOf, outputOf } from './event-data.js';
 import { idleDeadlineOn, stampIdleDeadlineOn } from './idle-deadline.js';
-import { sendInputOf } from './send-input.js';
+import { inFlightOf, sendInputOf } from './in-flight.js';
 import type {
   AuthorizeInput,
   AuthorizeOutput,
@@ -98,19 +98,17 @@ export const sessionMachine = setup({
     isCurrentReply: ({ context, event }) => {
       const out = outputOf<Partial<SendMessageOutput> | undefined>(event);
       return (
-        context.inFlight !== null &&
         out !== undefined &&
-        out.sequenceId === context.inFlight.sequenceId &&
-        out.sessionId === context.inFlight.sessionId
+        out.sequenceId === inFlightOf(context).sequenceId &&
+        out.sessionId === inFlightOf(context).sessionId
       );
     },
     /** Sequence ordering: a stream event belongs to the message in flight, on this session. */
     isCurrentStreamEvent: ({ context, event }) => {
       assertEvent(event, ['STREAM.EVENT', 'STREAM.FAILED']);
       return (
-        context.inFlight !== null &&
-        event.sequenceId === context.inFlight.sequenceId &&
-        event.sessionId === context.inFlight.sessionId
+        event.sequenceId === inFlightOf(context).sequenceId &&
+        event.sessionId === inFlightOf(context).sessionId
       );
     },
     /** The message sent now goes through the streaming endpoint. */
@@ -122,7 +120,7 @@ export const sessionMachine = setup({
     nextTurnStreams: ({ context }) => context.queue[0]?.stream === true,
     isInFlightTurn: ({ context, event }) => {
       assertEvent(event, 'CANCEL');
-      return context.inFlight?.turnId === event.turnId;
+      return inFlightOf(context).turnId === event.turnId;
     },
     isQueuedTurn: ({ context, event }) => {
       assertEvent(event, 'CANCEL');
@@ -249,20 +247,21 @@ export const sessionMachine = setup({
         idleDeadline: null,
       };
     }),
-    emitTurnSent: emit(({ context }) => ({
-      type: 'turn.sent' as const,
-      turnId: context.inFlight?.turnId ?? '',
-      sequenceId: context.inFlight?.sequenceId ?? -1,
-      sessionId: context.inFlight?.sessionId ?? '',
-    })),
+    emitTurnSent: emit(({ context }) => {
+      const { turnId, sequenceId, sessionId } = inFlightOf(context);
+      return { type: 'turn.sent' as const, turnId, sequenceId, sessionId };
+    }),
     /** The reply to the message in flight: `turn.completed` (then `endTurn`). */
-    completeTurn: emit(({ context, event }) => ({
-      type: 'turn.completed' as const,
-      turnId: context.inFlight?.turnId ?? '',
-      sequenceId: context.inFlight?.sequenceId ?? -1,
-      sessionId: context.inFlight?.sessionId ?? '',
-      messages: outputOf<SendMessageOutput>(event).messages,
-    })),
+    completeTurn: emit(({ context, event }) => {
+      const { turnId, sequenceId, sessionId } = inFlightOf(context);
+      return {
+        type: 'turn.completed' as const,
+        turnId,
+        sequenceId,
+        sessionId,
+        messages: outputOf<SendMessageOutput>(event).messages,
+      };
+    }),
     /** The message in flight is answered: no longer in flight; a question in the reply is pending. */
     endTurn: assign(({ event }) => ({
       inFlight: null,
@@ -271,7 +270,7 @@ export const sessionMachine = setup({
     /** Emits `turn.stream` for each event of one read of the stream, in order. */
     emitStreamEvents: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'STREAM.EVENT');
-      const turnId = context.inFlight?.turnId ?? '';
+      const { turnId } = inFlightOf(context);
       for (const streamed of event.events) {
         enqueue.emit({
           type: 'turn.stream',
@@ -289,12 +288,11 @@ export const sessionMachine = setup({
     dropStaleReply: emit(({ context, event }) => ({
       type: 'reply.dropped' as const,
       sequenceId: outputOf<Partial<SendMessageOutput> | undefined>(event)?.sequenceId ?? -1,
-      expected: context.inFlight?.sequenceId ?? null,
+      expected: inFlightOf(context).sequenceId,
     })),
     /** Fails the message in flight with the error of the event (or the given one). */
     failInFlight: enqueueActions(({ context, event, enqueue }, params?: { error?: ErrorInfo }) => {
-      const turn = context.inFlight;
-      if (!turn) return;
+      const turn = inFlightOf(context);
       enqueue.assign({ inFlight: null });
       enqueue.emit({
         type: 'turn.failed',
@@ -314,8 +312,7 @@ export const sessionMachine = setup({
     /** Puts the message that was in flight back at the head of the queue (for a new session). */
     requeueInFlight: assign({
       queue: ({ context }) => {
-        if (!context.inFlight) return context.queue;
-        const { sequenceId: _s, sessionId: _id, ...turn } = context.inFlight;
+        const { sequenceId: _s, sessionId: _id, ...turn } = inFlightOf(context);
         return [turn, ...context.queue];
       },
       inFlight: null,
