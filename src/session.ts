@@ -240,25 +240,19 @@ export class AgentSession {
       }
       if (!settled) return undefined;
       off();
-      if (failure) throw failure;
       return { value: undefined, done: true };
     };
+    /** A failed turn ends the loop by throwing its error. */
+    const settleNext = (result: IteratorResult<StreamEvent>) =>
+      result.done && failure ? Promise.reject(failure) : Promise.resolve(result);
     const next = (): Promise<IteratorResult<StreamEvent>> => {
-      try {
-        const result = take();
-        if (result) return Promise.resolve(result);
-      } catch (err) {
-        return Promise.reject(err as Error);
-      }
+      const result = take();
+      if (result) return settleNext(result);
       // Woken by the next event or by the end of the turn: either way `take()` has a result.
-      return new Promise((resolve, reject) => {
+      return new Promise<IteratorResult<StreamEvent>>((resolve) => {
         wake = () => {
           wake = undefined;
-          try {
-            resolve(take()!);
-          } catch (err) {
-            reject(err as Error);
-          }
+          resolve(settleNext(take()!));
         };
       });
     };
