@@ -14,6 +14,7 @@ import {
   clientCredentials,
   type ManagerEvent,
   type SessionManager,
+  type SessionManagerOptions,
   type Turn,
 } from '../../src/index.js';
 import { RedisStore } from '../../src/redis.js';
@@ -30,6 +31,7 @@ const CLIENT_ID = 'fault-test-client';
 const CLIENT_SECRET = 'fault-test-secret';
 /** Longest a call may take before the test counts it as hung. */
 const BOUND_MS = 15_000;
+const LEASE_MS = 2_000;
 
 /** The suite owns its redis-server (it kills and restarts it): `REDIS_URL` alone will not do. */
 const haveRedisServer = ownRedisServerAvailable();
@@ -44,22 +46,30 @@ interface Node {
   events: ManagerEvent[];
 }
 
-function node(api: FakeAgentApi, redis: OwnRedis, prefix: string): Node {
+type Tuning = Partial<Pick<SessionManagerOptions, 'maxLive' | 'recordTtlMs'>> & {
+  /** The store's `counterTtlMs`. */
+  counterTtlMs?: number;
+};
+
+function node(api: FakeAgentApi, redis: OwnRedis, prefix: string, tuning: Tuning = {}): Node {
   const client = new AgentforceClient({
     myDomainUrl: api.url,
     auth: clientCredentials({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
     retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 50 },
   });
   // A command fails fast while Redis is down (ioredis would otherwise queue it for long).
+  const { counterTtlMs, ...options } = tuning;
   const store = new RedisStore(redis.url, {
     prefix,
+    ...(counterTtlMs === undefined ? {} : { counterTtlMs }),
     redis: { maxRetriesPerRequest: 1, connectTimeout: 500, retryStrategy: () => 100 },
   });
   const manager = client.conversations({
     session: { agentId: AGENT_ID },
     store,
-    leaseMs: 2_000,
+    leaseMs: LEASE_MS,
     lockWaitMs: 5_000,
+    ...options,
   });
   const events: ManagerEvent[] = [];
   manager.on((e) => events.push(e));
@@ -101,6 +111,24 @@ async function turnOfEach(nodes: Node[], text: string) {
   return Promise.all(
     KEYS.map((key, i) => settled(nodes[i % nodes.length]!.manager.send(key, `${text} ${key}`))),
   );
+}
+
+/**
+ * The checks every case ends with: every message the agent processed, once, in increasing order,
+ * on every server session; `endAll()` ends every conversation (`conversations` stored, if given)
+ * and no server session is left open.
+ */
+async function endsClean(api: FakeAgentApi, nodes: Node[], conversations?: number) {
+  for (const s of api.sessions()) {
+    expect(new Set(s.sequenceIds).size).toBe(s.sequenceIds.length);
+    expect([...s.sequenceIds].sort((a, b) => a - b)).toEqual(s.sequenceIds);
+  }
+  const ended = await settled(nodes[0]!.manager.endAll({ deadlineMs: 10_000 }));
+  expect(ended).toMatchObject({ ok: true, value: { failed: [] } });
+  if (conversations !== undefined) {
+    expect(ended).toMatchObject({ value: { ended: conversations } });
+  }
+  expect(api.openSessionCount()).toBe(0);
 }
 
 const failuresReported = (nodes: Node[]) =>
@@ -191,14 +219,133 @@ describe.skipIf(!haveRedisServer)('three nodes on one Redis, under Redis faults'
         }
       }
       expect(failuresReported(nodes)).toBe(failedDuringOutage);
-      // Every message the agent processed, once, in increasing order, on every server session.
-      for (const s of api.sessions()) {
-        expect(new Set(s.sequenceIds).size).toBe(s.sequenceIds.length);
-        expect([...s.sequenceIds].sort((a, b) => a - b)).toEqual(s.sequenceIds);
-      }
-      const ended = await settled(nodes[0]!.manager.endAll({ deadlineMs: 10_000 }));
-      expect(ended).toMatchObject({ ok: true, value: { ended: KEYS.length, failed: [] } });
-      expect(api.openSessionCount()).toBe(0);
+      await endsClean(api, nodes, KEYS.length);
     }, 60_000);
   }
+});
+
+describe.skipIf(!haveRedisServer)('nodes on one Redis, under the other faults', () => {
+  /** The emulator, a redis-server of the test's own (no persistence) and `count` managers on it. */
+  async function cluster(count: number, tuning: Tuning = {}) {
+    const api = await startFakeAgentApi({
+      anyAgentId: true,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      strictSequence: true,
+    });
+    cleanups.push(() => api.close());
+    const redis = await startOwnRedis({ appendonly: false });
+    cleanups.push(() => redis.stop());
+    const prefix = uniquePrefix('faults');
+    return {
+      api,
+      redis,
+      nodes: Array.from({ length: count }, () => node(api, redis, prefix, tuning)),
+    };
+  }
+
+  const waitUntil = async (check: () => boolean) => {
+    const until = Date.now() + 5_000;
+    while (!check()) {
+      if (Date.now() > until) throw new Error('condition not met in time');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+
+  it('Redis paused (SIGSTOP) past the lease mid-turn: the stale save is refused, the reply delivered once, the next node continues', async () => {
+    const { api, redis, nodes } = await cluster(3);
+    const [a, b, c] = nodes as [Node, Node, Node];
+    const first = await a.manager.send('k', 'hello');
+    // The next turn on node A is held at the emulator while Redis is frozen past its lease.
+    api.faults.next('send', { delayMs: LEASE_MS }, { sessionId: first.sessionId });
+    const held = settled(a.manager.send('k', 'held while Redis is frozen'));
+    await waitUntil(() => api.sessions().some((s) => s.inFlight));
+    redis.pause();
+    const during = settled(b.manager.send('other', 'sent while Redis is frozen'));
+    await new Promise((r) => setTimeout(r, LEASE_MS * 1.5));
+    redis.resume();
+    const [late, meanwhile] = await Promise.all([held, during]);
+    // The reply still reaches its caller, once; its save came after the lease lapsed: refused.
+    expect(late).toMatchObject({ ok: true, value: { sessionId: first.sessionId } });
+    expect((late as { value: Turn }).value.text).toContain('held while Redis is frozen');
+    expect(meanwhile.ok).toBe(true);
+    expect(a.events).toContainEqual(
+      expect.objectContaining({ type: 'conversation.persist-failed', key: 'k', leaseLost: true }),
+    );
+    // Another node continues from the stored record, on the same server session, ids above.
+    const next = await settled(c.manager.send('k', 'after the pause'));
+    expect(next).toMatchObject({ ok: true, value: { sessionId: first.sessionId } });
+    expect(failuresReported(nodes)).toBe(0);
+    await endsClean(api, nodes, 2);
+  }, 60_000);
+
+  it('a key reused after its record expired: the node holding the old copy ends the old server session and says so', async () => {
+    const { api, nodes } = await cluster(2, { recordTtlMs: 300, counterTtlMs: 300 });
+    const [a, b] = nodes as [Node, Node];
+    const old = await a.manager.send('user-1', 'first conversation');
+    await new Promise((r) => setTimeout(r, 800)); // the record and its counters expired
+    const renewed = await settled(b.manager.send('user-1', 'a new conversation, same key'));
+    expect(renewed.ok).toBe(true);
+    const renewedId = (renewed as { value: Turn }).value.sessionId;
+    expect(renewedId).not.toBe(old.sessionId);
+    const next = await settled(a.manager.send('user-1', 'continues the new one'));
+    expect(next).toMatchObject({ ok: true, value: { sessionId: renewedId } });
+    expect(api.sessions().find((s) => s.sessionId === old.sessionId)).toMatchObject({
+      status: 'ended',
+      endReason: 'Expiration',
+    });
+    expect(a.events).toContainEqual({
+      type: 'conversation.reset',
+      key: 'user-1',
+      cause: 'expired',
+      previousSessionId: old.sessionId,
+      previousEnded: true,
+    });
+    await endsClean(api, nodes, 1);
+  }, 60_000);
+
+  it('end() while its conversation is evicted (maxLive 1) settles, counts and forgets it', async () => {
+    const { api, nodes } = await cluster(1, { maxLive: 1 });
+    const [a] = nodes as [Node];
+    const first = await a.manager.send('a', 'hello');
+    api.faults.next('end', { delayMs: 300 });
+    const ending = settled(a.manager.end('a'));
+    await waitUntil(() => api.requests.some((r) => r.route === 'end'));
+    await a.manager.send('b', 'meanwhile on another key'); // maxLive 1: 'a' is evicted
+    expect(await ending).toMatchObject({ ok: true });
+    expect(a.manager.stats.ended).toBe(1);
+    expect(await a.manager.store.keys()).toEqual(['b']);
+    expect(api.sessions().find((s) => s.sessionId === first.sessionId)?.status).toBe('ended');
+    const again = await settled(a.manager.send('a', 'again'));
+    expect(again.ok).toBe(true);
+    expect((again as { value: Turn }).value.sessionId).not.toBe(first.sessionId);
+    await endsClean(api, nodes, 2);
+  }, 60_000);
+
+  it('a fatal 4xx on a message: reported, the server session ended, the conversation starts afresh on any node', async () => {
+    const { api, nodes } = await cluster(3);
+    const [a, b, c] = nodes as [Node, Node, Node];
+    const first = await a.manager.send('k', 'hello');
+    api.faults.next('send', { status: 403 });
+    const refused = await settled(b.manager.send('k', 'refused'));
+    expect(refused).toMatchObject({ ok: false, error: { code: 'permission_denied' } });
+    expect(failuresReported(nodes)).toBe(1);
+    expect(b.events).toContainEqual({
+      type: 'conversation.reset',
+      key: 'k',
+      cause: 'failed',
+      previousSessionId: first.sessionId,
+      previousEnded: true,
+    });
+    expect(api.sessions().find((s) => s.sessionId === first.sessionId)).toMatchObject({
+      status: 'ended',
+      endReason: 'Error',
+    });
+    expect(await c.manager.store.keys()).toEqual([]);
+    // Node A still holds a copy of the closed conversation: it starts a new one, as C would.
+    const again = await settled(a.manager.send('k', 'again'));
+    expect(again.ok).toBe(true);
+    expect((again as { value: Turn }).value.sessionId).not.toBe(first.sessionId);
+    await endsClean(api, nodes, 1);
+  }, 60_000);
 });
