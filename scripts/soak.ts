@@ -1,7 +1,8 @@
 /**
  * `npm run soak`: hundreds of concurrent conversations against the emulator (in a child process)
  * while it injects faults; prints a report, writes it as JSON, and exits 1 on any violation.
- * See docs/soak.md.
+ * `--store redis --nodes N`: the scale-out mode (node processes on one Redis, node and Redis
+ * faults). See docs/soak.md.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -13,6 +14,7 @@ import { inProcessEmulator, spawnEmulator, type SoakEmulator } from './soak/emul
 import { parseSoakArgs, USAGE, UsageError, type SoakOptions } from './soak/options.js';
 import { formatReport } from './soak/report.js';
 import { checkHeap, runSoak } from './soak/run.js';
+import { formatScaleOutReport, runScaleOut } from './soak/scale-out.js';
 
 const CREDENTIALS = { clientId: 'soak-client', clientSecret: 'soak-client-secret' };
 
@@ -54,6 +56,14 @@ function defaultReportPath(): string {
   return resolve(root, 'bench', 'results', `soak-${stamp}.json`);
 }
 
+/** Writes the JSON report and returns its path. */
+function writeReport(report: unknown, reportPath: string | undefined): string {
+  const path = resolve(reportPath ?? defaultReportPath());
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
+  return path;
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   let options: SoakOptions | undefined;
   try {
@@ -67,18 +77,22 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  exposeGc();
   const log = (line: string) => {
     if (!options.quiet) process.stderr.write(`${line}\n`);
   };
+  if (options.store === 'redis') {
+    const report = await runScaleOut(options, `npm run soak -- ${argv.join(' ')}`, log);
+    const path = writeReport(report, options.reportPath);
+    process.stdout.write(`${formatScaleOutReport(report)}\n\nreport: ${path}\n`);
+    return report.ok ? 0 : 1;
+  }
+  exposeGc();
   const emulator = await startEmulator(options);
   log(`emulator ${emulator.where} at ${emulator.url}`);
   try {
     const report = await runSoak(options, emulator, CREDENTIALS, log);
     await checkHeap(report);
-    const path = resolve(options.reportPath ?? defaultReportPath());
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, JSON.stringify(report, null, 2) + '\n');
+    const path = writeReport(report, options.reportPath);
     process.stdout.write(`${formatReport(report)}\n\nreport: ${path}\n`);
     return report.ok ? 0 : 1;
   } finally {

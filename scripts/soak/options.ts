@@ -70,7 +70,30 @@ export interface SoakOptions {
   reportPath: string | undefined;
   /** Print only the summary. */
   quiet: boolean;
+  /** Where conversations live: `memory` (one process) or `redis` (the scale-out mode). */
+  store: 'memory' | 'redis';
+  /** Node processes of the scale-out mode, each a `SessionManager` on the Redis store. */
+  nodes: number;
+  /** Scale-out: the conversations' lease, ms. */
+  leaseMs: number;
+  /** Scale-out: a node or Redis fault every this many ms (0 = none). */
+  faultEveryMs: number;
+  /** Scale-out: the faults to take turns with (see {@link SCALE_OUT_FAULTS}). */
+  scaleOutFaults: ScaleOutFault[];
 }
+
+/** Faults of the scale-out mode: on a node, or on Redis. */
+export const SCALE_OUT_FAULTS = ['kill', 'term', 'pause', 'restart', 'flush'] as const;
+export type ScaleOutFault = (typeof SCALE_OUT_FAULTS)[number];
+
+/** Defaults of the scale-out mode where they differ from the single-process soak's. */
+export const SCALE_OUT_DEFAULTS = {
+  sessions: 24,
+  turns: 6,
+  durationS: 60,
+  thinkMs: 300,
+  rampMs: 1_000,
+} as const;
 
 export const DEFAULTS: SoakOptions = {
   sessions: 300,
@@ -98,6 +121,11 @@ export const DEFAULTS: SoakOptions = {
   inProcess: false,
   reportPath: undefined,
   quiet: false,
+  store: 'memory',
+  nodes: 1,
+  leaseMs: 2_000,
+  faultEveryMs: 5_000,
+  scaleOutFaults: [...SCALE_OUT_FAULTS],
 };
 
 export const USAGE = `Usage: npm run soak -- [flags]
@@ -130,6 +158,17 @@ the heap does not come back.
   --in-process               run the emulator in this process
   --report <path>            JSON report path (default bench/results/soak-<time>.json)
   --quiet                    print the summary only
+
+Scale-out mode (--store redis): node processes, each a SessionManager on one redis-server that
+the soak starts (the redis-server program must be installed), every message to a random node,
+while nodes are killed and Redis is paused, restarted and flushed (docs/soak.md):
+
+  --store <memory|redis>     where conversations live (${DEFAULTS.store})
+  --nodes <n>                node processes; more than 1 needs --store redis (${DEFAULTS.nodes}; 3 with redis)
+  --lease-ms <ms>            the conversations' lease (${DEFAULTS.leaseMs})
+  --fault-every <ms>         a node or Redis fault this often; 0 = none (${DEFAULTS.faultEveryMs})
+  --node-faults <list>       faults to take turns with (${SCALE_OUT_FAULTS.join(',')})
+  (defaults there: --sessions ${SCALE_OUT_DEFAULTS.sessions} --turns ${SCALE_OUT_DEFAULTS.turns} --duration ${SCALE_OUT_DEFAULTS.durationS} --think-ms ${SCALE_OUT_DEFAULTS.thinkMs})
   --help                     this text
 `;
 
@@ -188,6 +227,11 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions | undefined 
         report: { type: 'string' },
         quiet: { type: 'boolean' },
         help: { type: 'boolean' },
+        store: { type: 'string' },
+        nodes: { type: 'string' },
+        'lease-ms': { type: 'string' },
+        'fault-every': { type: 'string' },
+        'node-faults': { type: 'string' },
       },
     });
   } catch (err) {
@@ -211,15 +255,39 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions | undefined 
   const known = new Set(['token', 'start', 'send', 'stream', 'end', 'feedback', 'status']);
   for (const r of routes) if (!known.has(r)) throw new UsageError(`--routes: unknown route ${r}`);
   const timeoutMs = int('timeout-ms', v['timeout-ms'], DEFAULTS.timeoutMs, 1);
+  const store = v.store ?? (v.nodes !== undefined && v.nodes.trim() !== '1' ? 'redis' : 'memory');
+  if (store !== 'memory' && store !== 'redis') {
+    throw new UsageError(`--store must be memory or redis (got ${store})`);
+  }
+  const scaleOut = store === 'redis';
+  const nodes = int('nodes', v.nodes, scaleOut ? 3 : 1, 1);
+  if (nodes > 1 && !scaleOut) {
+    throw new UsageError('--nodes above 1 needs --store redis: a memory store is one process');
+  }
+  const scaleOutFaults = (v['node-faults'] ?? SCALE_OUT_FAULTS.join(','))
+    .split(',')
+    .map((f) => f.trim())
+    .filter((f) => f !== '');
+  for (const f of scaleOutFaults) {
+    if (!(SCALE_OUT_FAULTS as readonly string[]).includes(f)) {
+      throw new UsageError(`--node-faults: unknown fault ${f} (${SCALE_OUT_FAULTS.join(', ')})`);
+    }
+  }
+  const base = scaleOut ? { ...DEFAULTS, ...SCALE_OUT_DEFAULTS } : DEFAULTS;
   return {
-    sessions: int('sessions', v.sessions, DEFAULTS.sessions, 1),
-    turns: int('turns', v.turns, DEFAULTS.turns, 1),
-    durationS: int('duration', v.duration, DEFAULTS.durationS),
+    store,
+    nodes,
+    leaseMs: int('lease-ms', v['lease-ms'], DEFAULTS.leaseMs, 100),
+    faultEveryMs: int('fault-every', v['fault-every'], DEFAULTS.faultEveryMs),
+    scaleOutFaults: scaleOutFaults as ScaleOutFault[],
+    sessions: int('sessions', v.sessions, base.sessions, 1),
+    turns: int('turns', v.turns, base.turns, 1),
+    durationS: int('duration', v.duration, base.durationS),
     seed: int('seed', v.seed, DEFAULTS.seed),
     rates,
     routes,
-    thinkMs: int('think-ms', v['think-ms'], DEFAULTS.thinkMs),
-    rampMs: int('ramp-ms', v['ramp-ms'], DEFAULTS.rampMs),
+    thinkMs: int('think-ms', v['think-ms'], base.thinkMs),
+    rampMs: int('ramp-ms', v['ramp-ms'], base.rampMs),
     streamRatio: ratio('stream-ratio', v['stream-ratio'], DEFAULTS.streamRatio),
     timeoutMs,
     streamIdleTimeoutMs: int(

@@ -38,6 +38,7 @@ export const services: readonly Service[] = [
       'test/manager/leases.test.ts',
       'test/manager/leave.test.ts',
       'test/manager/redis-faults.test.ts',
+      'test/soak/scale-out.test.ts',
       'test/telemetry/cross-process.test.ts',
     ],
     helper: 'redis-server.js',
