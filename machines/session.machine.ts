@@ -64,7 +64,10 @@ export const SESSION_DEFAULTS = {
   bypassUser: true,
 } as const;
 
-/** Version of the persisted context shape. Bump it whenever a state or a context field changes. */
+/**
+ * Version of the persisted context shape. Bump it whenever a state or a context field changes:
+ * test/client/context-shape.test.ts holds the shape of each version and fails until it is.
+ */
 export const SESSION_SCHEMA_VERSION = 2;
 
 function notProvided(name: string): never {

@@ -112,6 +112,7 @@ export interface StartOptions {
  * `Object.assign({}, context, update)`, and V8 makes an object built that way a slow dictionary
  * once it has 20 properties: every later assign then costs several times more (with 20 fields
  * the machine took ~25% more CPU per turn; see docs/benchmarks.md). Group new fields instead.
+ * test/client/context-shape.test.ts checks the count, and that the snapshot schema matches.
  */
 export interface SessionContext {
   agentId: string;

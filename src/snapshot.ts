@@ -96,8 +96,11 @@ const PendingTurnSchema = z.looseObject({
   stream: z.boolean().optional(),
   transfer: z.looseObject({ type: z.enum(['TransferSucceeded', 'TransferFailed']) }).optional(),
 });
-/** The persisted context, field by field (a tampered or truncated one is refused). */
-const ContextSchema = z.looseObject({
+/**
+ * The persisted context, field by field (a tampered or truncated one is refused). Tied to
+ * `SessionContext` by test/client/context-shape.test.ts: same fields, types that fit.
+ */
+export const ContextSchema = z.looseObject({
   // An agent id, or the API name of a session made with `agentName` (found when it starts).
   agentId: z.string().refine((v) => isAgentId(v) || isAgentName(v), 'not an agent id or name'),
   endpoint: z.string().min(1),
