@@ -4,39 +4,14 @@
  * `node --import tsx bench/profile/alloc.ts [turns] [top]`.
  */
 import { Session } from 'node:inspector/promises';
-import { createActor, fromPromise } from 'xstate';
-import type {
-  AuthorizeInput,
-  AuthorizeOutput,
-  SendMessageInput,
-  SendMessageOutput,
-  StartSessionInput,
-  StartSessionOutput,
-} from '../../machines/session.types.js';
-import { AgentforceClient } from '../../src/index.js';
+import { createActor } from 'xstate';
 import { AgentSession } from '../../src/session.js';
-import { AGENT_ID } from '../lib/wire.js';
+import { INSTANT_INPUT, instantMachine } from './instant-machine.js';
 
 const turns = Number(process.argv[2] ?? 20000);
 const top = Number(process.argv[3] ?? 30);
-const client = new AgentforceClient({ myDomainUrl: 'http://127.0.0.1:9', auth: 'token' });
-const machine = client.machine.provide({
-  actors: {
-    authorize: fromPromise<AuthorizeOutput, AuthorizeInput>(() =>
-      Promise.resolve({ expiresAt: null }),
-    ),
-    startSession: fromPromise<StartSessionOutput, StartSessionInput>(() =>
-      Promise.resolve({ sessionId: 's1', messages: [] }),
-    ),
-    sendMessage: fromPromise<SendMessageOutput, SendMessageInput>(({ input }) =>
-      Promise.resolve({ sessionId: input.sessionId, sequenceId: input.sequenceId, messages: [] }),
-    ),
-  },
-});
-const session = new AgentSession(
-  createActor(machine, { input: { agentId: AGENT_ID, endpoint: 'http://x' } }),
-  100_000,
-);
+const machine = instantMachine();
+const session = new AgentSession(createActor(machine, { input: INSTANT_INPUT }), 100_000);
 session.actor.start();
 await session.start();
 for (let i = 0; i < 2000; i++) await session.send('hello');

@@ -6,34 +6,12 @@
  * `node --min-semi-space-size=64 --max-semi-space-size=64 --import tsx bench/profile/count.ts [turns]`.
  */
 import { PerformanceObserver } from 'node:perf_hooks';
-import { createActor, fromPromise, type InspectionEvent } from 'xstate';
-import type {
-  AuthorizeInput,
-  AuthorizeOutput,
-  SendMessageInput,
-  SendMessageOutput,
-  StartSessionInput,
-  StartSessionOutput,
-} from '../../machines/session.types.js';
-import { AgentforceClient } from '../../src/index.js';
+import { createActor, type InspectionEvent } from 'xstate';
 import { AgentSession } from '../../src/session.js';
-import { AGENT_ID } from '../lib/wire.js';
+import { INSTANT_INPUT, instantMachine } from './instant-machine.js';
 
 const turns = Number(process.argv[2] ?? 200);
-const client = new AgentforceClient({ myDomainUrl: 'http://127.0.0.1:9', auth: 'token' });
-const machine = client.machine.provide({
-  actors: {
-    authorize: fromPromise<AuthorizeOutput, AuthorizeInput>(() =>
-      Promise.resolve({ expiresAt: null }),
-    ),
-    startSession: fromPromise<StartSessionOutput, StartSessionInput>(() =>
-      Promise.resolve({ sessionId: 's1', messages: [] }),
-    ),
-    sendMessage: fromPromise<SendMessageOutput, SendMessageInput>(({ input }) =>
-      Promise.resolve({ sessionId: input.sessionId, sequenceId: input.sequenceId, messages: [] }),
-    ),
-  },
-});
+const machine = instantMachine();
 
 const counts = new Map<string, number>();
 let counting = false;
@@ -43,7 +21,7 @@ const inspect = (ev: InspectionEvent) => {
   else if (ev.type === '@xstate.event') count(`event ${ev.event.type}`);
   else count(ev.type);
 };
-const actor = createActor(machine, { input: { agentId: AGENT_ID, endpoint: 'http://x' }, inspect });
+const actor = createActor(machine, { input: INSTANT_INPUT, inspect });
 const session = new AgentSession(actor, 100_000);
 actor.start();
 await session.start();
@@ -55,10 +33,7 @@ for (const [key, value] of [...counts].sort())
   console.log(`${(value / turns).toFixed(2).padStart(6)}  ${key}`);
 
 // Allocation per turn, without the inspector.
-const plain = new AgentSession(
-  createActor(machine, { input: { agentId: AGENT_ID, endpoint: 'http://x' } }),
-  100_000,
-);
+const plain = new AgentSession(createActor(machine, { input: INSTANT_INPUT }), 100_000);
 plain.actor.start();
 await plain.start();
 for (let i = 0; i < 2000; i++) await plain.send('hello');

@@ -3,18 +3,9 @@
  * turn through `AgentSession.send()` and through bare `actor.send()`, three rounds.
  * `node [--cpu-prof] --import tsx bench/profile/machine.ts [turns]`.
  */
-import { createActor, fromPromise } from 'xstate';
-import type {
-  AuthorizeInput,
-  AuthorizeOutput,
-  SendMessageInput,
-  SendMessageOutput,
-  StartSessionInput,
-  StartSessionOutput,
-} from '../../machines/session.types.js';
-import { AgentforceClient } from '../../src/index.js';
+import { createActor } from 'xstate';
 import { AgentSession } from '../../src/session.js';
-import { AGENT_ID } from '../lib/wire.js';
+import { INSTANT_INPUT, instantMachine } from './instant-machine.js';
 
 const turns = Number(process.argv[2] ?? 10000);
 const reply = [
@@ -30,24 +21,7 @@ const reply = [
   },
 ];
 
-const client = new AgentforceClient({ myDomainUrl: 'http://127.0.0.1:9', auth: 'token' });
-const machine = client.machine.provide({
-  actors: {
-    authorize: fromPromise<AuthorizeOutput, AuthorizeInput>(() =>
-      Promise.resolve({ expiresAt: null }),
-    ),
-    startSession: fromPromise<StartSessionOutput, StartSessionInput>(() =>
-      Promise.resolve({ sessionId: 's1', messages: [] }),
-    ),
-    sendMessage: fromPromise<SendMessageOutput, SendMessageInput>(({ input }) =>
-      Promise.resolve({
-        sessionId: input.sessionId,
-        sequenceId: input.sequenceId,
-        messages: reply,
-      }),
-    ),
-  },
-});
+const machine = instantMachine(reply);
 
 function cpuSince(start: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(start);
@@ -55,7 +29,7 @@ function cpuSince(start: NodeJS.CpuUsage): number {
 }
 
 async function viaSession(): Promise<number> {
-  const actor = createActor(machine, { input: { agentId: AGENT_ID, endpoint: 'http://x' } });
+  const actor = createActor(machine, { input: INSTANT_INPUT });
   const session = new AgentSession(actor, 100_000);
   actor.start();
   await session.start();
@@ -66,7 +40,7 @@ async function viaSession(): Promise<number> {
 }
 
 async function viaActor(): Promise<number> {
-  const actor = createActor(machine, { input: { agentId: AGENT_ID, endpoint: 'http://x' } });
+  const actor = createActor(machine, { input: INSTANT_INPUT });
   actor.start();
   actor.send({ type: 'START' });
   await new Promise((r) => setTimeout(r, 10));
