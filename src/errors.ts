@@ -1,4 +1,5 @@
 import type { ErrorInfo, ErrorCode } from '../machines/session.types.js';
+import { oauthErrorKind, type OAuthErrorKind } from './api/oauth-errors.js';
 import { isSessionNotFoundBody } from './api/responses.js';
 
 export type { ErrorInfo, ErrorCode };
@@ -251,27 +252,24 @@ function field(body: unknown, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** The fix of each OAuth error of the token endpoint. */
+const TOKEN_HINTS: Readonly<Record<OAuthErrorKind, string>> = {
+  'rate-limited': HINTS.loginRate,
+  'invalid-client-id': HINTS.invalidClientId,
+  'invalid-client': HINTS.invalidClient,
+  'no-run-as-user': HINTS.invalidGrant,
+  'max-logins': HINTS.maximumLogins,
+  'invalid-grant': HINTS.invalidGrant,
+  'unsupported-grant': HINTS.unsupportedGrant,
+  other: HINTS.token,
+};
+
 /** The token endpoint's OAuth errors, by their `error` and `error_description`. */
 function diagnoseTokenReply(status: number, body: unknown): Diagnosis | undefined {
-  const error = field(body, 'error');
-  const description = field(body, 'error_description');
-  if (status === 429 || /rate exceeded/i.test(`${error} ${description}`)) {
-    return { Class: RateLimitError, hint: HINTS.loginRate };
-  }
+  const kind = oauthErrorKind(status, body);
+  if (kind === 'rate-limited') return { Class: RateLimitError, hint: HINTS.loginRate };
   if (status !== 400 && status !== 401) return undefined;
-  const hint =
-    error === 'invalid_client_id'
-      ? HINTS.invalidClientId
-      : error === 'invalid_client'
-        ? HINTS.invalidClient
-        : error === 'invalid_grant'
-          ? /maximum logins/i.test(description)
-            ? HINTS.maximumLogins
-            : HINTS.invalidGrant
-          : error === 'unsupported_grant_type'
-            ? HINTS.unsupportedGrant
-            : HINTS.token;
-  return { Class: AuthenticationError, hint };
+  return { Class: AuthenticationError, hint: TOKEN_HINTS[kind ?? 'other'] };
 }
 
 /**

@@ -9,6 +9,7 @@ import { TOKEN_PATH, joinUrl } from '../../api/index.js';
 import { AgentforceClient, type AgentSession, type ErrorInfo } from '../../index.js';
 import { toErrorInfo } from '../../errors.js';
 import { decodeTokenClaims } from '../../api/jwt.js';
+import { oauthErrorKind, type OAuthErrorKind } from '../../api/oauth-errors.js';
 import { apiBaseForMyDomain, PRODUCTION_API_BASE } from '../../api/hosts.js';
 import { isLoopbackHost, parseUrl } from '../../api/urls.js';
 import {
@@ -142,39 +143,26 @@ export function checkScopes(
   return pass(granted.join(' '));
 }
 
-/** Maps an OAuth error reply of the token endpoint to its diagnosis. */
+/** The diagnosis of each OAuth error of the token endpoint. */
+const TOKEN_DIAGNOSES: Readonly<Record<OAuthErrorKind, DiagnosisId>> = {
+  'rate-limited': 'token-rate-limited',
+  'invalid-client-id': 'token-invalid-client-id',
+  'invalid-client': 'token-invalid-client',
+  'no-run-as-user': 'token-no-run-as-user',
+  'max-logins': 'token-max-logins',
+  'invalid-grant': 'token-invalid-grant',
+  'unsupported-grant': 'token-unsupported-grant',
+  other: 'token-refused',
+};
+
+/**
+ * Maps an error reply of the token endpoint to its diagnosis: an OAuth error by its kind, any
+ * other reply (a page, an empty body) by its status.
+ */
 export function tokenDiagnosis(status: number, body: unknown): DiagnosisId {
-  if (
-    typeof body !== 'object' ||
-    body === null ||
-    typeof (body as { error?: unknown }).error !== 'string'
-  ) {
-    return status === 429
-      ? 'token-rate-limited'
-      : status === 404 || status < 500
-        ? 'token-endpoint-not-found'
-        : 'token-refused';
-  }
-  const { error, error_description: description } = body as {
-    error: string;
-    error_description?: unknown;
-  };
-  const text = typeof description === 'string' ? description : '';
-  if (status === 429 || /rate exceeded/i.test(text)) return 'token-rate-limited';
-  switch (error) {
-    case 'invalid_client_id':
-      return 'token-invalid-client-id';
-    case 'invalid_client':
-      return 'token-invalid-client';
-    case 'unsupported_grant_type':
-      return 'token-unsupported-grant';
-    case 'invalid_grant':
-      if (/no client credentials user/i.test(text)) return 'token-no-run-as-user';
-      if (/maximum logins exceeded/i.test(text)) return 'token-max-logins';
-      return 'token-invalid-grant';
-    default:
-      return 'token-refused';
-  }
+  const kind = oauthErrorKind(status, body);
+  if (kind !== undefined) return TOKEN_DIAGNOSES[kind];
+  return status === 404 || status < 500 ? 'token-endpoint-not-found' : 'token-refused';
 }
 
 /** The library's typed first-contact errors (by name) and the diagnosis each one is. */
