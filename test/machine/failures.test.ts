@@ -317,3 +317,36 @@ describe('the DELETE answered', () => {
     });
   });
 });
+
+describe('the DELETE after a failure (docs/lifecycle.md, `ending`)', () => {
+  const endedForError = async () => {
+    const s = stubbedSession();
+    await toAwaitingInput(s);
+    s.actor.send({ type: 'SEND', turnId: 't1', text: 'one' });
+    await s.settle('sendMessage', { error: apiError('bad_request', 400) });
+    expect(s.pending.at(-1)).toMatchObject({ actor: 'endSession', input: { reason: 'Error' } });
+    return s;
+  };
+  const endFailed = (s: Stubbed) => s.emitted.filter((e) => e.type === 'session.end-failed');
+
+  it('failing: says the server session may stay open (session.end-failed, reason Error)', async () => {
+    const s = await endedForError();
+    await s.settle('endSession', { error: apiError('service_unavailable', 503) });
+    expect(endFailed(s)).toStrictEqual([
+      {
+        type: 'session.end-failed',
+        sessionId: 's1',
+        reason: 'Error',
+        error: expect.objectContaining({ code: 'service_unavailable' }),
+      },
+    ]);
+    expect(s.actor.getSnapshot().output).toMatchObject({ reason: 'failed' });
+  });
+
+  it('404: the session is already gone, so nothing failed', async () => {
+    const s = await endedForError();
+    await s.settle('endSession', { error: apiError('session_not_found', 404) });
+    expect(endFailed(s)).toStrictEqual([]);
+    expect(s.actor.getSnapshot().output).toMatchObject({ reason: 'failed' });
+  });
+});
