@@ -4,7 +4,7 @@
  * stopped on leaving, and no timer at all without `idleTimeoutMs`. The clock is vitest's.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { inform, stubbedSession } from './helpers.js';
+import { apiError, inform, stubbedSession } from './helpers.js';
 
 type Stubbed = ReturnType<typeof stubbedSession>;
 
@@ -84,6 +84,73 @@ describe('the idle deadline', () => {
     expect(s.actor.getSnapshot().context.idleDeadline).toBeNull();
     await vi.advanceTimersByTimeAsync(IDLE_MS * 2);
     expect(s.actor.getSnapshot().value).toBe('ending');
+  });
+
+  it('says the server session may stay open when the expiry DELETE fails (session.end-failed, reason Expiration)', async () => {
+    const s = stubbedSession({ idleTimeoutMs: IDLE_MS });
+    await toAwaitingInput(s);
+    await vi.advanceTimersByTimeAsync(IDLE_MS);
+    const i = s.pending.findIndex((p) => p.actor === 'endSession');
+    s.pending.splice(i, 1)[0]!.reject(apiError('service_unavailable', 503));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.actor.getSnapshot().value).toEqual({ expired: 'resting' });
+    expect(s.emitted.filter((e) => e.type === 'session.end-failed')).toStrictEqual([
+      {
+        type: 'session.end-failed',
+        sessionId: 's1',
+        reason: 'Expiration',
+        error: expect.objectContaining({ code: 'service_unavailable' }),
+      },
+    ]);
+  });
+
+  it("end() while the expiry DELETE runs sends the DELETE again with the app's reason", async () => {
+    const s = stubbedSession({ idleTimeoutMs: IDLE_MS });
+    await toAwaitingInput(s);
+    await vi.advanceTimersByTimeAsync(IDLE_MS);
+    s.actor.send({ type: 'END', reason: 'Transfer' });
+    expect(s.actor.getSnapshot().value).toBe('ending');
+    const deletes = s.pending.filter((p) => p.actor === 'endSession');
+    expect(deletes.map((p) => [p.input, p.aborted])).toStrictEqual([
+      [{ sessionId: 's1', reason: 'Expiration' }, true],
+      [{ sessionId: 's1', reason: 'Transfer' }, false],
+    ]);
+  });
+
+  it('a message sent after the expiry starts a new session and goes on it (one restart)', async () => {
+    const s = stubbedSession({ idleTimeoutMs: IDLE_MS });
+    await toAwaitingInput(s);
+    await vi.advanceTimersByTimeAsync(IDLE_MS);
+    await settle(s, 'endSession', { messages: [] });
+    s.actor.send({ type: 'SEND', turnId: 't1', text: 'again' });
+    expect(s.actor.getSnapshot().context.restarts).toBe(1);
+    await settle(s, 'authorize', { expiresAt: null });
+    await settle(s, 'startSession', { sessionId: 's2', messages: [] });
+    expect(s.pending.filter((p) => p.actor === 'sendMessage').map((p) => p.input)).toStrictEqual([
+      { sessionId: 's2', sequenceId: 1, text: 'again' },
+    ]);
+  });
+
+  it('a message sent while the expiry DELETE runs waits, then starts a new session (one restart)', async () => {
+    const s = stubbedSession({ idleTimeoutMs: IDLE_MS });
+    await toAwaitingInput(s);
+    await vi.advanceTimersByTimeAsync(IDLE_MS);
+    s.actor.send({ type: 'SEND', turnId: 't1', text: 'again' });
+    expect(s.actor.getSnapshot().value).toEqual({ expired: 'releasing' });
+    await settle(s, 'endSession', { messages: [] });
+    expect(s.actor.getSnapshot().value).toEqual({ starting: 'authorizing' });
+    expect(s.actor.getSnapshot().context.restarts).toBe(1);
+  });
+
+  it("end() after the expiry closes with the app's reason: the DELETE goes with it", async () => {
+    const s = stubbedSession({ idleTimeoutMs: IDLE_MS });
+    await toAwaitingInput(s);
+    await vi.advanceTimersByTimeAsync(IDLE_MS);
+    await settle(s, 'endSession', { messages: [] });
+    s.actor.send({ type: 'END', reason: 'Transfer' });
+    expect(s.pending.filter((p) => p.actor === 'endSession').map((p) => p.input)).toStrictEqual([
+      { sessionId: 's1', reason: 'Transfer' },
+    ]);
   });
 
   it('does not exist without idleTimeoutMs: no deadline, no timer, no expiry', async () => {

@@ -79,7 +79,66 @@ describe('the message request', () => {
     const s = stubbedSession();
     await toAwaitingInput(s);
     s.actor.send({ type: 'SEND', turnId: 't1', text: 'one' });
-    expect(inputOf(s, 'sendMessage')).toEqual({ sessionId: 's1', sequenceId: 1, text: 'one' });
+    // Strict: a field given as `undefined` is a field the request would carry.
+    expect(inputOf(s, 'sendMessage')).toStrictEqual({
+      sessionId: 's1',
+      sequenceId: 1,
+      text: 'one',
+    });
+  });
+
+  it('says the message was sent (turn.sent) with its sequenceId and session', async () => {
+    const s = stubbedSession();
+    await toAwaitingInput(s);
+    s.actor.send({ type: 'SEND', turnId: 't1', text: 'one' });
+    expect(s.emitted.filter((e) => e.type === 'turn.sent')).toStrictEqual([
+      { type: 'turn.sent', turnId: 't1', sequenceId: 1, sessionId: 's1' },
+    ]);
+  });
+
+  it('streams the same request (the session, the next sequenceId, the text) and says it was sent', async () => {
+    const s = stubbedSession();
+    await toAwaitingInput(s);
+    s.actor.send({ type: 'SEND', turnId: 't1', text: 'one', stream: true });
+    expect(s.streams.map((x) => x.input)).toStrictEqual([
+      { sessionId: 's1', sequenceId: 1, text: 'one' },
+    ]);
+    expect(s.emitted.filter((e) => e.type === 'turn.sent')).toStrictEqual([
+      { type: 'turn.sent', turnId: 't1', sequenceId: 1, sessionId: 's1' },
+    ]);
+  });
+
+  it("end() during a message aborts it and sends the DELETE with the app's reason", async () => {
+    const s = stubbedSession();
+    await toAwaitingInput(s);
+    s.actor.send({ type: 'SEND', turnId: 't1', text: 'one' });
+    s.actor.send({ type: 'END', reason: 'Transfer' });
+    expect(s.pending.filter((p) => p.actor === 'endSession').map((p) => p.input)).toStrictEqual([
+      { sessionId: 's1', reason: 'Transfer' },
+    ]);
+  });
+
+  it('a cancel for a message it does not hold fails nothing', async () => {
+    const s = stubbedSession();
+    await toAwaitingInput(s);
+    s.actor.send({ type: 'SEND', turnId: 't1', text: 'one' });
+    s.actor.send({ type: 'SEND', turnId: 't2', text: 'two' });
+    s.actor.send({ type: 'CANCEL', turnId: 'not-a-turn' });
+    expect(s.emitted.filter((e) => e.type === 'turn.failed')).toStrictEqual([]);
+    expect(s.actor.getSnapshot().context.queue.map((t) => t.turnId)).toStrictEqual(['t2']);
+  });
+
+  it('carries a transfer report given instead of the text (the Agent API sends it as its own message type)', async () => {
+    const s = stubbedSession();
+    await toAwaitingInput(s);
+    const transfer = { type: 'TransferFailed', reason: 'NoAgentAvailable' } as const;
+    s.actor.send({ type: 'SEND', turnId: 't1', text: '', transfer });
+    expect(inputOf(s, 'sendMessage')).toStrictEqual({
+      sessionId: 's1',
+      sequenceId: 1,
+      text: '',
+      transfer,
+    });
   });
 
   it('carries the reply-to and the variables of the message, sent at once or after waiting', async () => {
