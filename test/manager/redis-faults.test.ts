@@ -148,20 +148,32 @@ describe('the guard of a suite that owns its redis-server', () => {
   });
 });
 
+/**
+ * The emulator (strict sequence), a redis-server of the test's own (without persistence unless
+ * `appendonly`) and `count` managers on it.
+ */
+async function cluster(count: number, tuning: Tuning = {}, appendonly = false) {
+  const api = await startFakeAgentApi({
+    anyAgentId: true,
+    clientId: CLIENT_ID,
+    clientSecret: CLIENT_SECRET,
+    strictSequence: true,
+  });
+  cleanups.push(() => api.close());
+  const redis = await startOwnRedis({ appendonly });
+  cleanups.push(() => redis.stop());
+  const prefix = uniquePrefix('faults');
+  return {
+    api,
+    redis,
+    nodes: Array.from({ length: count }, () => node(api, redis, prefix, tuning)),
+  };
+}
+
 describe.skipIf(!haveRedisServer)('three nodes on one Redis, under Redis faults', () => {
   for (const fault of ['restart with AOF', 'restart without persistence', 'FLUSHALL'] as const) {
     it(`${fault}: every call settles, every failure is reported, no server session left open`, async () => {
-      const api = await startFakeAgentApi({
-        anyAgentId: true,
-        clientId: CLIENT_ID,
-        clientSecret: CLIENT_SECRET,
-        strictSequence: true,
-      });
-      cleanups.push(() => api.close());
-      const redis = await startOwnRedis({ appendonly: fault === 'restart with AOF' });
-      cleanups.push(() => redis.stop());
-      const prefix = uniquePrefix('faults');
-      const nodes = [0, 1, 2].map(() => node(api, redis, prefix));
+      const { api, redis, nodes } = await cluster(3, {}, fault === 'restart with AOF');
 
       const first = await turnOfEach(nodes, 'hello');
       await turnOfEach(nodes, 'again');
@@ -225,25 +237,6 @@ describe.skipIf(!haveRedisServer)('three nodes on one Redis, under Redis faults'
 });
 
 describe.skipIf(!haveRedisServer)('nodes on one Redis, under the other faults', () => {
-  /** The emulator, a redis-server of the test's own (no persistence) and `count` managers on it. */
-  async function cluster(count: number, tuning: Tuning = {}) {
-    const api = await startFakeAgentApi({
-      anyAgentId: true,
-      clientId: CLIENT_ID,
-      clientSecret: CLIENT_SECRET,
-      strictSequence: true,
-    });
-    cleanups.push(() => api.close());
-    const redis = await startOwnRedis({ appendonly: false });
-    cleanups.push(() => redis.stop());
-    const prefix = uniquePrefix('faults');
-    return {
-      api,
-      redis,
-      nodes: Array.from({ length: count }, () => node(api, redis, prefix, tuning)),
-    };
-  }
-
   const waitUntil = async (check: () => boolean) => {
     const until = Date.now() + 5_000;
     while (!check()) {
