@@ -3,12 +3,8 @@
  * an explicit XState state machine.
  */
 export { AgentforceClient } from './client.js';
-export {
-  AgentSession,
-  type SendOptions,
-  type TransferOptions,
-  type TurnStream,
-} from './session.js';
+export { AgentSession, type SendOptions, type TransferOptions } from './session.js';
+export type { TurnStream } from './turn-stream.js';
 export type { FeedbackOptions, FeedbackRating, FeedbackTarget } from './feedback.js';
 export type { AgentRecord } from './agent-lookup.js';
 export {

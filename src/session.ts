@@ -8,7 +8,6 @@ import type {
   SessionEmitted,
   SessionEvent,
   SessionOutcome,
-  StreamEvent,
   TopLevelState,
   TransferReport,
 } from '../machines/session.types.js';
@@ -37,6 +36,7 @@ import { checkVariables } from './options.js';
 import { wrapSnapshot, type PersistedSession } from './snapshot.js';
 import type { SessionObserver } from './telemetry/session-trace.js';
 import { toTurn, type Turn } from './turn.js';
+import { turnStream, type TurnStream } from './turn-stream.js';
 
 /** Options of one message. */
 export interface SendOptions {
@@ -46,17 +46,6 @@ export interface SendOptions {
   variables?: Variable[] | undefined;
   /** Cancels the message: aborted if in flight, dropped if waiting; the promise rejects with {@link AbortError}. */
   signal?: AbortSignal | undefined;
-}
-
-/**
- * A streamed reply: iterate it for the events as they arrive; `turn` resolves with the same
- * {@link Turn} as `send()` would. Leaving the loop early (`break`) cancels the request.
- */
-export interface TurnStream extends AsyncIterable<StreamEvent> {
-  /** The whole reply, once the agent's turn is over. */
-  readonly turn: Promise<Turn>;
-  /** Cancels the message (the request is aborted; `turn` rejects with an {@link AbortError}). */
-  cancel(): void;
 }
 
 /** Options of {@link AgentSession.reportTransfer}. */
@@ -203,71 +192,14 @@ export class AgentSession {
    */
   stream(text: string, options: SendOptions = {}): TurnStream {
     const { turnId, turn } = this.#submit(text, options, true);
-    // Events not read yet: `buffer[head..]`. One network read brings many events at once; the
-    // loop takes them without a promise of its own each (`next()` is not async) and waits only
-    // when it has read them all.
-    const buffer: StreamEvent[] = [];
-    let head = 0;
-    let wake: (() => void) | undefined;
-    let settled = false;
-    let failure: Error | undefined;
-    const off =
-      turnId === undefined
-        ? () => undefined
-        : this.on('turn.stream', (e) => {
-            if (e.turnId !== turnId) return;
-            buffer.push(e.event);
-            wake?.();
-          });
-    // Every event of a turn is emitted before the turn settles: then the listener can go, even if
-    // the caller never reads the stream (the buffer goes with the iterator).
-    const settle = (err?: Error) => {
-      settled = true;
-      failure = err;
-      off();
-      wake?.();
-    };
-    turn.then(() => settle(), settle);
-    const cancel = () => {
-      if (!settled && turnId !== undefined) this.#cancel(turnId);
-    };
-    /** The next result, or `undefined` when the loop must wait for the stream. */
-    const take = (): IteratorResult<StreamEvent> | undefined => {
-      if (head < buffer.length) {
-        const value = buffer[head++]!;
-        if (head === buffer.length) buffer.length = head = 0;
-        return { value, done: false };
-      }
-      if (!settled) return undefined;
-      off();
-      return { value: undefined, done: true };
-    };
-    /** A failed turn ends the loop by throwing its error. */
-    const settleNext = (result: IteratorResult<StreamEvent>) =>
-      result.done && failure ? Promise.reject(failure) : Promise.resolve(result);
-    const next = (): Promise<IteratorResult<StreamEvent>> => {
-      const result = take();
-      if (result) return settleNext(result);
-      // Woken by the next event or by the end of the turn: either way `take()` has a result.
-      return new Promise<IteratorResult<StreamEvent>>((resolve) => {
-        wake = () => {
-          wake = undefined;
-          resolve(settleNext(take()!));
-        };
-      });
-    };
-    return {
-      turn,
-      cancel,
-      [Symbol.asyncIterator]: (): AsyncIterator<StreamEvent> => ({
-        next,
-        return: () => {
-          cancel();
-          off();
-          return Promise.resolve({ value: undefined, done: true });
-        },
-      }),
-    };
+    if (turnId === undefined) return turnStream(turn, undefined);
+    return turnStream(turn, {
+      subscribe: (push) =>
+        this.on('turn.stream', (e) => {
+          if (e.turnId === turnId) push(e.event);
+        }),
+      cancel: () => this.#cancel(turnId),
+    });
   }
 
   /**
