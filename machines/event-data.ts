@@ -2,7 +2,7 @@
  * Reading the payload of the machine's internal events (`xstate.done.actor.*`,
  * `xstate.error.actor.*`), whose types the chart cannot narrow.
  */
-import { toErrorInfo } from '../src/errors.js';
+import { toErrorInfo } from '../src/error-info.js';
 import type { ErrorCode, ErrorInfo } from './session.types.js';
 
 /** Reads the error of an `xstate.error.actor.*` event as JSON, whatever was thrown. */

@@ -3,7 +3,8 @@
  * SOQL query on the org's BotDefinition, once per client and name.
  */
 import { isAgentId, queryPath } from './api/index.js';
-import { HINTS, NotFoundError, withHint } from './errors.js';
+import { HINTS } from './error-hints.js';
+import { NotFoundError, withHint } from './errors.js';
 import { apiRequest, type ApiContext } from './http/request.js';
 
 /** An agent as its BotDefinition describes it. */

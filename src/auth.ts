@@ -3,13 +3,8 @@
  */
 import type { AxiosInstance } from 'axios';
 import { TOKEN_PATH, TokenResponseSchema, joinUrl } from './api/index.js';
-import {
-  AuthenticationError,
-  HINTS,
-  InvalidArgumentError,
-  TokenFormatError,
-  withHint,
-} from './errors.js';
+import { HINTS } from './error-hints.js';
+import { AuthenticationError, InvalidArgumentError, TokenFormatError, withHint } from './errors.js';
 import { errorFromResponse, errorFromTransport } from './http/errors.js';
 import { withRetries, type RetryNotice, type RetryOptions } from './http/retry.js';
 import { REDACTED } from './redact.js';

@@ -1,5 +1,6 @@
 import type { ErrorInfo, ErrorCode } from '../machines/session.types.js';
-import { oauthErrorKind, type OAuthErrorKind } from './api/oauth-errors.js';
+import { oauthErrorKind } from './api/oauth-errors.js';
+import { HINTS, TOKEN_HINTS } from './error-hints.js';
 import { isSessionNotFoundBody } from './api/responses.js';
 
 export type { ErrorInfo, ErrorCode };
@@ -206,41 +207,6 @@ export class TokenFormatError extends AgentforceError {
   override readonly code = 'authentication';
 }
 
-/** The fixes {@link diagnose} names. */
-export const HINTS = {
-  jwt: "turn on 'Issue JSON Web Token (JWT)-based access tokens for named users' in the app's OAuth settings: the Agent API takes JWT access tokens only",
-  empty404:
-    "the Agent API answers 404 with an empty body to a token that is not a JWT (turn on 'Issue JSON Web Token (JWT)-based access tokens for named users' in the app) or on the wrong API host (a sandbox or scratch org uses https://test.api.salesforce.com: set apiBaseUrl)",
-  other404: 'check the API host and the agent id (apiBaseUrl, agentId)',
-  bypassUser:
-    "set bypassUser: false: this is an Employee agent, which runs as the token's user and refuses bypassUser: true",
-  notAttached:
-    'add the app to the agent: in Setup, open the agent, Connections, add an API connection and pick this app',
-  inactive: 'activate the agent (Agentforce Builder: Activate), or use an agent that is active',
-  agentNotFound:
-    'check agentId: the org knows no agent with this id (copy the 0Xx… id of its BotDefinition from Setup, or pass agentName)',
-  endpoint:
-    "set myDomainUrl to the org's My Domain URL (https://<name>.my.salesforce.com, not the Lightning URL *.lightning.force.com): the API looks the org up by it",
-  unauthorized:
-    "check the app's OAuth scopes (api, chatbot_api, sfap_api) and that the app is attached to the agent",
-  invalidClientId:
-    "check the client id (the app's Consumer Key) and that myDomainUrl is the org the app belongs to",
-  invalidClient: "check the client secret (the app's Consumer Secret) of this client id",
-  maximumLogins:
-    "pick another Run As user for the app's client credentials flow: this one may not log in this way (a service or integration user without a full licence gets 'Maximum Logins Exceeded')",
-  invalidGrant:
-    "enable the Client Credentials Flow in the app's policies and set its Run As user (a user with at least API Only access)",
-  unsupportedGrant: "enable the Client Credentials Flow in the app's OAuth settings",
-  loginRate:
-    'the org limits logins (3,600 an hour per user): make one client per org and share it, so its token is reused, and wait before retrying',
-  token:
-    'check the client id and secret, and that the Client Credentials Flow is enabled with a Run As user',
-  agentName:
-    "check agentName: it is the agent's API name (Setup, Agents; e.g. Customer_Support), or pass agentId",
-  apiScope:
-    "add the 'api' scope (Manage user data via APIs) to the app to find agents by name, or pass agentId instead of agentName",
-} as const;
-
 /** A reply that a setting causes: the class it becomes and the fix. */
 interface Diagnosis {
   Class: new (message: string, fields: ErrorFields) => ApiError;
@@ -251,18 +217,6 @@ function field(body: unknown, name: string): string {
   const value = (body as Record<string, unknown> | null | undefined)?.[name];
   return typeof value === 'string' ? value : '';
 }
-
-/** The fix of each OAuth error of the token endpoint. */
-const TOKEN_HINTS: Readonly<Record<OAuthErrorKind, string>> = {
-  'rate-limited': HINTS.loginRate,
-  'invalid-client-id': HINTS.invalidClientId,
-  'invalid-client': HINTS.invalidClient,
-  'no-run-as-user': HINTS.invalidGrant,
-  'max-logins': HINTS.maximumLogins,
-  'invalid-grant': HINTS.invalidGrant,
-  'unsupported-grant': HINTS.unsupportedGrant,
-  other: HINTS.token,
-};
 
 /** The token endpoint's OAuth errors, by their `error` and `error_description`. */
 function diagnoseTokenReply(status: number, body: unknown): Diagnosis | undefined {
@@ -390,54 +344,6 @@ export class SnapshotVersionError extends AgentforceError {
   override readonly code = 'snapshot_version';
 }
 
-/** The classes {@link errorFromInfo} rebuilds by name; any other name becomes an AgentforceError. */
-const byName: Record<string, new (message: string, fields: ErrorFields) => AgentforceError> =
-  Object.fromEntries(
-    [
-      ApiError,
-      BadRequestError,
-      AuthenticationError,
-      PermissionDeniedError,
-      NotFoundError,
-      SessionNotFoundError,
-      UnprocessableError,
-      SessionBusyError,
-      RateLimitError,
-      InternalServerError,
-      ServiceUnavailableError,
-      BypassUserError,
-      AgentNotAttachedError,
-      AgentInactiveError,
-      AgentNotFoundError,
-      EndpointConfigError,
-      TokenFormatError,
-      TimeoutError,
-      AbortError,
-      MalformedResponseError,
-      SessionClosedError,
-      SessionExpiredError,
-      QueueFullError,
-      InvalidArgumentError,
-      SnapshotVersionError,
-    ].map((Class) => [Class.name, Class]),
-  );
-
-/** Rebuilds a typed error from its JSON projection (e.g. from a machine event or a snapshot). */
-export function errorFromInfo(info: ErrorInfo): AgentforceError {
-  const fields = {
-    code: info.code,
-    status: info.status,
-    requestId: info.requestId,
-    retryAfterMs: info.retryAfterMs,
-    hint: info.hint,
-  };
-  if (info.name === 'ConnectionError') {
-    return new ConnectionError(info.message, info.mayHaveReachedServer ?? true, fields);
-  }
-  const Class = byName[info.name] ?? AgentforceError;
-  return new Class(info.message, fields);
-}
-
 /** True for any error of this library, even from another copy of the package or another realm. */
 export function isAgentforceError(value: unknown): value is AgentforceError {
   return (
@@ -446,35 +352,4 @@ export function isAgentforceError(value: unknown): value is AgentforceError {
       value !== null &&
       (value as { [BRAND]?: unknown })[BRAND] === true)
   );
-}
-
-/**
- * Projects anything thrown to plain JSON: an error of this library (or anything with a `toJSON`
- * and a string `code`) as its own projection, another error with its name, message and string
- * `code` if it has one (else `internal`), any other value as its string.
- */
-export function toErrorInfo(thrown: unknown): ErrorInfo {
-  if (thrown === null || typeof thrown !== 'object') {
-    return { name: 'Error', code: 'internal', message: String(thrown) };
-  }
-  const error = thrown as Partial<Record<keyof ErrorInfo | 'toJSON', unknown>>;
-  if (typeof error.toJSON === 'function' && typeof error.code === 'string') {
-    return (error.toJSON as () => ErrorInfo)();
-  }
-  if (typeof error.message !== 'string') {
-    return { name: 'Error', code: 'internal', message: Object.prototype.toString.call(thrown) };
-  }
-  const info: ErrorInfo = {
-    name: typeof error.name === 'string' ? error.name : 'Error',
-    code: typeof error.code === 'string' ? (error.code as ErrorCode) : 'internal',
-    message: error.message,
-  };
-  if (typeof error.status === 'number') info.status = error.status;
-  if (typeof error.requestId === 'string') info.requestId = error.requestId;
-  if (typeof error.retryAfterMs === 'number') info.retryAfterMs = error.retryAfterMs;
-  if (typeof error.hint === 'string') info.hint = error.hint;
-  if (typeof error.mayHaveReachedServer === 'boolean') {
-    info.mayHaveReachedServer = error.mayHaveReachedServer;
-  }
-  return info;
 }

@@ -60,8 +60,8 @@ export {
   InvalidArgumentError,
   SnapshotVersionError,
   isAgentforceError,
-  errorFromInfo,
 } from './errors.js';
+export { errorFromInfo } from './error-info.js';
 export type { ErrorInfo, ErrorCode, ErrorFields, RequestName } from './errors.js';
 export { sessionMachine, SESSION_SCHEMA_VERSION } from '../machines/session.machine.js';
 export {

@@ -17,13 +17,8 @@ import {
   type ResponseMessage,
   type Variable,
 } from './api/index.js';
-import {
-  AbortError,
-  AgentforceError,
-  InvalidArgumentError,
-  SessionClosedError,
-  errorFromInfo,
-} from './errors.js';
+import { AbortError, AgentforceError, InvalidArgumentError, SessionClosedError } from './errors.js';
+import { errorFromInfo } from './error-info.js';
 import {
   feedbackBody,
   feedbackIdOf,

@@ -4,7 +4,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { ErrorInfo, RetryNotice } from '../index.js';
-import { toErrorInfo } from '../errors.js';
+import { toErrorInfo } from '../error-info.js';
 
 /** Terminal styles; identity functions when colour is off. */
 export interface Styles {

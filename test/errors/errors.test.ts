@@ -40,7 +40,8 @@ import {
   isAgentforceError,
 } from '../../src/index.js';
 import type * as errorsModule from '../../src/errors.js';
-import { toErrorInfo, type ErrorInfo } from '../../src/errors.js';
+import { toErrorInfo } from '../../src/error-info.js';
+import type { ErrorInfo } from '../../src/errors.js';
 import { AGENT_ID, harness } from '../client/helpers.js';
 
 /** The codes docs/errors.md and docs/scale-out.md promise, written out by hand. */

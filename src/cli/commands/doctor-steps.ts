@@ -7,7 +7,7 @@
  */
 import { TOKEN_PATH, joinUrl } from '../../api/index.js';
 import { AgentforceClient, type AgentSession, type ErrorInfo } from '../../index.js';
-import { toErrorInfo } from '../../errors.js';
+import { toErrorInfo } from '../../error-info.js';
 import { decodeTokenClaims } from '../../api/jwt.js';
 import { oauthErrorKind, type OAuthErrorKind } from '../../api/oauth-errors.js';
 import { apiBaseForMyDomain, PRODUCTION_API_BASE } from '../../api/hosts.js';
