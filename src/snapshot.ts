@@ -2,6 +2,7 @@
  * Persisted sessions: a versioned, JSON-safe envelope around the machine's persisted snapshot,
  * and the checks that refuse what cannot be restored whole.
  */
+import type { StateValue } from 'xstate';
 import { z } from 'zod';
 import { SESSION_SCHEMA_VERSION, sessionMachine } from '../machines/session.machine.js';
 import { TOP_LEVEL_STATES, type SessionContext } from '../machines/session.types.js';
@@ -33,6 +34,25 @@ export function wrapSnapshot(machine: unknown): PersistedSession {
   };
 }
 
+/**
+ * State values that an earlier release wrote under the current schema version, and the state this
+ * machine resumes them in. Version 2 first had a plain `expired` state: entered with nothing
+ * invoked, it waited there for the next message (or closed at once under expiry policy `close`).
+ * That is `expired.resting` now; `expired.releasing` sends the idle deadline's `DELETE`, which the
+ * earlier release never sent, and a snapshot of it would hold the invoked request.
+ */
+const EARLIER_STATE_VALUES: ReadonlyMap<number, ReadonlyMap<string, StateValue>> = new Map([
+  [2, new Map([['expired', { expired: 'resting' }]])],
+]);
+
+/** The persisted machine with an earlier release's state value replaced by its current one. */
+function migrateStateValue(machine: PersistedMachine | undefined, schemaVersion: number) {
+  const value = machine?.value;
+  const current =
+    typeof value === 'string' ? EARLIER_STATE_VALUES.get(schemaVersion)?.get(value) : undefined;
+  return current === undefined || !machine ? machine : { ...machine, value: current };
+}
+
 function topLevel(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'object' && value !== null) return Object.keys(value)[0];
@@ -42,7 +62,8 @@ function topLevel(value: unknown): string | undefined {
 /**
  * Checks a persisted session and prepares it for restore. Refuses (with
  * {@link SnapshotVersionError}) anything of another format or version, or with a state this
- * machine does not have. A message that was in flight gets a new, higher `sequenceId`: the first
+ * machine does not have; a state an earlier release of the same version wrote is taken as the state
+ * that now means the same. A message that was in flight gets a new, higher `sequenceId`: the first
  * attempt may have reached the server, and a repeated id could be refused.
  */
 export function prepareRestore(persisted: unknown): PersistedMachine {
@@ -55,7 +76,7 @@ export function prepareRestore(persisted: unknown): PersistedMachine {
       `persisted session has schema version ${String(p.schemaVersion)}; this library restores version ${SESSION_SCHEMA_VERSION}`,
     );
   }
-  const m = p.machine;
+  const m = migrateStateValue(p.machine, p.schemaVersion);
   const state = topLevel(m?.value);
   if (
     !m ||

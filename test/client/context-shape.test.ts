@@ -2,26 +2,69 @@
  * The session context, its persisted schema and its version, kept in step by tests rather than
  * by comments: `SessionContext` and the snapshot's `ContextSchema` name the same fields with
  * types that fit, the context stays small enough for V8's fast objects, and a change to the
- * states or the context fields comes with a new `SESSION_SCHEMA_VERSION`.
+ * states or the context fields comes with a new `SESSION_SCHEMA_VERSION`, or (states only) with a
+ * migration of the states a stored snapshot can hold and this chart no longer has.
  */
+import { readFile } from 'node:fs/promises';
 import { createActor, type AnyStateNode } from 'xstate';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import { SESSION_SCHEMA_VERSION, sessionMachine } from '../../machines/session.machine.js';
 import type { SessionContext } from '../../machines/session.types.js';
-import { ContextSchema } from '../../src/snapshot.js';
+import { ContextSchema, prepareRestore } from '../../src/snapshot.js';
+
+/** The context fields of schema version 2. */
+const CONTEXT_V2 = [
+  'agentId',
+  'endReason',
+  'endRequested',
+  'endpoint',
+  'expiryPolicy',
+  'externalSessionKey',
+  'idleDeadline',
+  'idleTimeoutMs',
+  'inFlight',
+  'lastSequenceId',
+  'maxQueue',
+  'maxRestarts',
+  'outcome',
+  'pendingQuestionId',
+  'queue',
+  'restarts',
+  'sessionId',
+  'start',
+];
 
 /**
- * The state ids and context fields of each schema version. A change to either needs a new
- * version (snapshots of the old shape must be refused, not half-restored): bump
- * `SESSION_SCHEMA_VERSION` and add its shape here.
- *
- * Version 2 gained `expired.releasing` and `expired.resting` (the idle deadline's DELETE) without
- * a bump: a version-2 snapshot saved in the plain `expired` state before that is refused as not
- * whole rather than as another version.
+ * The state ids and context fields of each release's chart, oldest first. Append a shape when the
+ * chart's states or context fields change; never edit a released one (stored snapshots have it).
+ * A new shape either comes with a new `SESSION_SCHEMA_VERSION` (snapshots of the old one are
+ * refused whole) or keeps the version and the context fields, and then every state it drops must
+ * be migrated on restore (`src/snapshot.ts`).
  */
-const SHAPE_OF_VERSION: Readonly<Record<number, { states: string[]; context: string[] }>> = {
-  2: {
+const RELEASED_SHAPES: ReadonlyArray<{ version: number; states: string[]; context: string[] }> = [
+  {
+    version: 2,
+    states: [
+      'session',
+      'session.active',
+      'session.active.sending',
+      'session.active.streaming',
+      'session.awaitingInput',
+      'session.closed',
+      'session.ending',
+      'session.expired',
+      'session.idle',
+      'session.starting',
+      'session.starting.authorizing',
+      'session.starting.opening',
+    ],
+    context: CONTEXT_V2,
+  },
+  // `expired` gained `releasing` (the idle deadline's DELETE) and `resting`, under version 2:
+  // the plain `expired` of a stored snapshot is restored as `expired.resting`.
+  {
+    version: 2,
     states: [
       'session',
       'session.active',
@@ -38,28 +81,9 @@ const SHAPE_OF_VERSION: Readonly<Record<number, { states: string[]; context: str
       'session.starting.authorizing',
       'session.starting.opening',
     ],
-    context: [
-      'agentId',
-      'endReason',
-      'endRequested',
-      'endpoint',
-      'expiryPolicy',
-      'externalSessionKey',
-      'idleDeadline',
-      'idleTimeoutMs',
-      'inFlight',
-      'lastSequenceId',
-      'maxQueue',
-      'maxRestarts',
-      'outcome',
-      'pendingQuestionId',
-      'queue',
-      'restarts',
-      'sessionId',
-      'start',
-    ],
+    context: CONTEXT_V2,
   },
-};
+];
 
 /** A schema's type without the index signatures of its loose objects: only the named fields. */
 type Named<T> = T extends readonly (infer Item)[]
@@ -100,9 +124,39 @@ describe('session context shape', () => {
       states: stateIds(sessionMachine.root).sort(),
       context: Object.keys(ContextSchema.shape).sort(),
     };
+    const last = RELEASED_SHAPES.at(-1);
     expect(
-      shape,
-      `the states or context fields changed: bump SESSION_SCHEMA_VERSION (now ${SESSION_SCHEMA_VERSION}) and record the new shape`,
-    ).toEqual(SHAPE_OF_VERSION[SESSION_SCHEMA_VERSION]);
+      { version: SESSION_SCHEMA_VERSION, ...shape },
+      `the states or context fields changed: append the new shape, and bump SESSION_SCHEMA_VERSION (now ${SESSION_SCHEMA_VERSION}) or migrate the states it drops`,
+    ).toEqual(last);
+  });
+
+  it('a shape kept under the same schema version keeps its context fields and restores every state it dropped', async () => {
+    // A session at rest after one message, as the first version-2 release wrote it.
+    const written = JSON.parse(
+      await readFile(new URL('fixtures/expired-v2-plain.json', import.meta.url), 'utf8'),
+    ) as { schemaVersion: number; machine: object };
+    const isLeaf = (id: string, ids: string[]) => !ids.some((other) => other.startsWith(`${id}.`));
+    RELEASED_SHAPES.slice(1).forEach((shape, i) => {
+      const before = RELEASED_SHAPES[i]!;
+      if (before.version !== shape.version) return;
+      expect(shape.context, `version ${shape.version} changed its context fields`).toEqual(
+        before.context,
+      );
+      // A state that was a leaf and is not one now: a snapshot can hold it and this chart cannot.
+      const dropped = before.states.filter(
+        (id) =>
+          isLeaf(id, before.states) && !(shape.states.includes(id) && isLeaf(id, shape.states)),
+      );
+      for (const id of dropped) {
+        const [top, sub] = id.split('.').slice(1);
+        const value = sub === undefined ? top : { [top!]: sub };
+        const persisted = { ...written, machine: { ...written.machine, value } };
+        expect(
+          () => prepareRestore(persisted),
+          `state ${id} of version ${shape.version}`,
+        ).not.toThrow();
+      }
+    });
   });
 });

@@ -1,7 +1,8 @@
 import { SimulatedClock } from 'xstate';
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { AgentforceClient, SnapshotVersionError, clientCredentials } from '../../src/index.js';
-import { CLIENT_ID, CLIENT_SECRET, harness } from './helpers.js';
+import { CLIENT_ID, CLIENT_SECRET, harness, traffic } from './helpers.js';
 
 describe('snapshots: a session continued in another process', () => {
   it('a snapshot is plain JSON without secrets, and a restored session continues the conversation', async () => {
@@ -92,5 +93,38 @@ describe('snapshots: a session continued in another process', () => {
     expect(() => client.restore({ nonsense: true })).toThrow(SnapshotVersionError);
     const renamed = { ...persisted, machine: { ...persisted.machine, value: 'someOldState' } };
     expect(() => client.restore(renamed)).toThrow(SnapshotVersionError);
+  });
+
+  it('a version-2 snapshot an earlier release saved in the plain `expired` state rests in expired, and the next message starts a new session', async () => {
+    // Written by the release whose `expired` state had no sub-states: an idle deadline had passed
+    // after one message, and nothing was invoked (no DELETE, no message in flight).
+    const written = JSON.parse(
+      await readFile(new URL('fixtures/expired-v2-plain.json', import.meta.url), 'utf8'),
+    ) as { machine: { context: { endpoint: string; sessionId: string } } };
+    const { api, client } = await harness();
+    written.machine.context.endpoint = api.url;
+    const previous = written.machine.context.sessionId;
+
+    const restored = client.restore(written);
+    const events: unknown[] = [];
+    restored.on('session.restarted', (e) => events.push(e));
+    expect(restored.state).toBe('expired');
+    expect(restored.sessionId).toBe(previous);
+    const turn = await restored.send('after the upgrade');
+
+    expect(turn.sessionId).not.toBe(previous);
+    expect(turn.sequenceId).toBe(2);
+    expect(turn.text).toContain('after the upgrade');
+    expect(events).toEqual([
+      {
+        type: 'session.restarted',
+        previousSessionId: previous,
+        sessionId: turn.sessionId,
+        restarts: 1,
+      },
+    ]);
+    // The earlier release sent no DELETE for it, and the restore does not send one either.
+    expect(traffic(api)).toEqual(['token 200', 'start 200', 'send 200']);
+    expect(restored.state).toBe('awaitingInput');
   });
 });
