@@ -35,6 +35,22 @@ const CONTEXT_V2 = [
   'start',
 ];
 
+/** The state ids of the first chart of schema version 2. */
+const STATES_V2_FIRST = [
+  'session',
+  'session.active',
+  'session.active.sending',
+  'session.active.streaming',
+  'session.awaitingInput',
+  'session.closed',
+  'session.ending',
+  'session.expired',
+  'session.idle',
+  'session.starting',
+  'session.starting.authorizing',
+  'session.starting.opening',
+];
+
 /**
  * The state ids and context fields of each release's chart, oldest first. Append a shape when the
  * chart's states or context fields change; never edit a released one (stored snapshots have it).
@@ -45,42 +61,14 @@ const CONTEXT_V2 = [
 const RELEASED_SHAPES: ReadonlyArray<{ version: number; states: string[]; context: string[] }> = [
   {
     version: 2,
-    states: [
-      'session',
-      'session.active',
-      'session.active.sending',
-      'session.active.streaming',
-      'session.awaitingInput',
-      'session.closed',
-      'session.ending',
-      'session.expired',
-      'session.idle',
-      'session.starting',
-      'session.starting.authorizing',
-      'session.starting.opening',
-    ],
+    states: STATES_V2_FIRST,
     context: CONTEXT_V2,
   },
   // `expired` gained `releasing` (the idle deadline's DELETE) and `resting`, under version 2:
   // the plain `expired` of a stored snapshot is restored as `expired.resting`.
   {
     version: 2,
-    states: [
-      'session',
-      'session.active',
-      'session.active.sending',
-      'session.active.streaming',
-      'session.awaitingInput',
-      'session.closed',
-      'session.ending',
-      'session.expired',
-      'session.expired.releasing',
-      'session.expired.resting',
-      'session.idle',
-      'session.starting',
-      'session.starting.authorizing',
-      'session.starting.opening',
-    ],
+    states: [...STATES_V2_FIRST, 'session.expired.releasing', 'session.expired.resting'].sort(),
     context: CONTEXT_V2,
   },
 ];
