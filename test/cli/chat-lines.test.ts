@@ -5,54 +5,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
-import {
-  cleanEnv,
-  ensureBuilt,
-  jsonLines,
-  runCli,
-  RunningCli,
-  secretFile,
-  tempDir,
-} from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, jsonLines, runCli, RunningCli, secretFile } from './helpers.js';
+import { useEmulatorOrg } from './org.js';
 
 const SECRET = 'cli-test-secret-7f3a9c1e5b';
 const CLIENT_ID = 'cli-test-client';
 const AGENT_ID = '0XxCLITEST0000001A';
 
-let home: { dir: string; cleanup: () => void };
-let api: FakeAgentApi;
-
-beforeAll(() => ensureBuilt(), 180_000);
-
-beforeEach(async () => {
-  home = tempDir();
-  api = await startFakeAgentApi({
-    anyAgentId: true,
-    port: 0,
-    clientId: CLIENT_ID,
-    clientSecret: SECRET,
-  });
-});
-
-afterEach(async () => {
-  await api.close();
-  home.cleanup();
-});
-
-afterAll(() => undefined);
+const org = useEmulatorOrg({ clientId: CLIENT_ID, clientSecret: SECRET });
 
 /** The environment of a CLI talking to this test's emulator as an org. */
-function orgEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return cleanEnv(home.dir, {
-    SF_MY_DOMAIN_URL: api.url,
-    SF_CLIENT_ID: CLIENT_ID,
-    SF_CLIENT_SECRET: SECRET,
-    SF_AGENT_ID: AGENT_ID,
-    ...extra,
-  });
-}
+const orgEnv = (extra?: Record<string, string>) => org.env(AGENT_ID, extra);
 
 type Line = ReturnType<typeof jsonLines>[number];
 const messagesOf = (lines: Line[]) =>
@@ -62,7 +26,7 @@ const messagesOf = (lines: Line[]) =>
 
 describe('chat, line mode, embedded emulator', { timeout: 60_000 }, () => {
   it("printf 'hi\\nbye\\n' | chat --json: JSON lines only on stdout, exit 0", async () => {
-    const r = await runCli(['chat', '--json'], { env: cleanEnv(home.dir), input: 'hi\nbye\n' });
+    const r = await runCli(['chat', '--json'], { env: cleanEnv(org.home), input: 'hi\nbye\n' });
     expect(r.stderr).toMatch(/using the embedded emulator at http:\/\/127\.0\.0\.1:\d+/);
     expect(r.code).toBe(0);
     const lines = jsonLines(r.stdout);
@@ -95,7 +59,7 @@ describe('chat, line mode, embedded emulator', { timeout: 60_000 }, () => {
 
   it('prints the agent text per turn, skips empty lines and answers a question', async () => {
     const r = await runCli(['chat'], {
-      env: cleanEnv(home.dir),
+      env: cleanEnv(org.home),
       input: 'where is my order?\n\n   \nthe blue one\n',
     });
     expect(r.code).toBe(0);
@@ -110,13 +74,13 @@ describe('chat, line mode, embedded emulator', { timeout: 60_000 }, () => {
 
 describe('chat, line mode, an org from the environment', { timeout: 60_000 }, () => {
   it('talks to the org, ends the session with UserRequest and never shows the secret', async () => {
-    const transcript = join(home.dir, 'chat.jsonl');
+    const transcript = join(org.home, 'chat.jsonl');
     const r = await runCli(['chat', '--json', '--transcript', transcript], {
       env: orgEnv(),
       input: 'hello\nreturn policy\n',
     });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`using org ${api.url}`);
+    expect(r.stderr).toContain(`using org ${org.api.url}`);
     const lines = jsonLines(r.stdout);
     const informs = messagesOf(lines).filter((m) => m.type === 'Inform');
     expect(informs.at(-1)!.message).toMatch(/^You can return any item within 30 days/);
@@ -139,7 +103,7 @@ describe('chat, line mode, an org from the environment', { timeout: 60_000 }, ()
     );
     expect(turn['ms']).toBeTypeOf('number');
 
-    const [session] = api.sessions();
+    const [session] = org.api.sessions();
     expect(session).toMatchObject({
       agentId: AGENT_ID,
       status: 'ended',
@@ -150,7 +114,7 @@ describe('chat, line mode, an org from the environment', { timeout: 60_000 }, ()
   });
 
   it('reads the secret from --client-secret-file', async () => {
-    const file = secretFile(home.dir, SECRET);
+    const file = secretFile(org.home, SECRET);
     const env = orgEnv();
     delete env['SF_CLIENT_SECRET'];
     const r = await runCli(['chat', '--client-secret-file', file], { env, input: 'hi\n' });
@@ -173,7 +137,7 @@ describe('chat, line mode, an org from the environment', { timeout: 60_000 }, ()
   });
 
   it('exit 4 when the agent is refused at start (403)', async () => {
-    api.faults.next('start', { status: 403 });
+    org.api.faults.next('start', { status: 403 });
     const r = await runCli(['chat'], { env: orgEnv(), input: 'hi\n' });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/did not start: permission_denied/);
@@ -204,7 +168,7 @@ describe('chat, line mode, an org from the environment', { timeout: 60_000 }, ()
   });
 
   it('exit 1 when a message fails but the session survives', async () => {
-    api.faults.next('send', { status: 500 });
+    org.api.faults.next('send', { status: 500 });
     const r = await runCli(['chat', '--json'], { env: orgEnv(), input: 'first\nsecond\n' });
     expect(r.code).toBe(1);
     const lines = jsonLines(r.stdout);
@@ -216,7 +180,7 @@ describe('chat, line mode, an org from the environment', { timeout: 60_000 }, ()
   });
 
   it('restarts an expired session and re-sends the message (exit 0)', async () => {
-    api.faults.next('send', { sessionNotFound: true });
+    org.api.faults.next('send', { sessionNotFound: true });
     const r = await runCli(['chat', '--json'], { env: orgEnv(), input: 'one\ntwo\n' });
     expect(r.code).toBe(0);
     const lines = jsonLines(r.stdout);
@@ -225,11 +189,11 @@ describe('chat, line mode, an org from the environment', { timeout: 60_000 }, ()
     expect(expired).toMatchObject({ cause: 'server' });
     expect(restarted).toMatchObject({ previousSessionId: expired!['sessionId'], restarts: 1 });
     expect(messagesOf(lines).filter((m) => m.message?.startsWith('You said'))).toHaveLength(2);
-    expect(api.sessions().map((s) => s.status)).toEqual(['expired', 'ended']);
+    expect(org.api.sessions().map((s) => s.status)).toEqual(['expired', 'ended']);
   });
 
   it('exit 5 when the session expires with --on-expiry close', async () => {
-    api.faults.next('send', { sessionNotFound: true });
+    org.api.faults.next('send', { sessionNotFound: true });
     const r = await runCli(['chat', '--json', '--on-expiry', 'close'], {
       env: orgEnv(),
       input: 'one\ntwo\n',
@@ -242,7 +206,7 @@ describe('chat, line mode, an org from the environment', { timeout: 60_000 }, ()
   });
 
   it('--stream --json: stream events, with a validation failure replaced', async () => {
-    api.faults.next('stream', { validationFailure: true, afterChunks: 1, reason: 'toxic' });
+    org.api.faults.next('stream', { validationFailure: true, afterChunks: 1, reason: 'toxic' });
     const r = await runCli(['chat', '--json', '--stream'], {
       env: orgEnv(),
       input: 'hello there\n',
@@ -276,7 +240,7 @@ describe('chat, line mode, an org from the environment', { timeout: 60_000 }, ()
       type: 'closed',
       outcome: { reason: 'ended', endReason: 'UserRequest' },
     });
-    expect(api.sessions()[0]).toMatchObject({ status: 'ended', endReason: 'UserRequest' });
+    expect(org.api.sessions()[0]).toMatchObject({ status: 'ended', endReason: 'UserRequest' });
   });
 
   it('passes --var as session variables', async () => {
@@ -285,7 +249,7 @@ describe('chat, line mode, an org from the environment', { timeout: 60_000 }, ()
       { env: orgEnv(), input: 'variables\n' },
     );
     expect(r.code).toBe(0);
-    expect(api.sessions()[0]!.variables).toMatchObject({
+    expect(org.api.sessions()[0]!.variables).toMatchObject({
       '$Context.EndUserLanguage': { type: 'Text', value: 'en_US' },
       Tier: { type: 'Number', value: 3 },
     });
@@ -367,7 +331,7 @@ describe('chat, usage errors', { timeout: 60_000 }, () => {
           cases
             .slice(i, i + 4)
             .map(([, args, env]) =>
-              runCli(args, { env: cleanEnv(home.dir, env), input: 'hi\n', timeoutMs: 60_000 }),
+              runCli(args, { env: cleanEnv(org.home, env), input: 'hi\n', timeoutMs: 60_000 }),
             ),
         )),
       );
@@ -379,12 +343,12 @@ describe('chat, usage errors', { timeout: 60_000 }, () => {
       expect(r.stderr, name).not.toContain('Options:');
       expect(r.stdout, name).toBe('');
     });
-    expect(api.requests).toHaveLength(0);
+    expect(org.api.requests).toHaveLength(0);
   });
 
   it('--emulator uses the embedded emulator even with SF_* variables set', async () => {
     const r = await runCli(['chat', '--emulator'], {
-      env: cleanEnv(home.dir, { SF_CLIENT_ID: 'id', SF_CLIENT_SECRET: 'unused' }),
+      env: cleanEnv(org.home, { SF_CLIENT_ID: 'id', SF_CLIENT_SECRET: 'unused' }),
       input: 'hi\n',
     });
     expect(r.code, r.stderr).toBe(0);

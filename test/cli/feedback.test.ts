@@ -2,43 +2,20 @@
  * Rating a reply from the CLI: `/good` and `/bad` in the chat REPL (a real terminal, tmux) and the
  * `feedback` verb on a stored session. The emulator records each feedback request it gets.
  */
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
-import { CLI, cleanEnv, ensureBuilt, runCli, tempDir } from './helpers.js';
-import { Terminal } from './terminal.js';
+import { describe, expect, it } from 'vitest';
+import { CLI, runCli } from './helpers.js';
+import { useEmulatorOrg } from './org.js';
 
 const CLIENT_ID = 'feedback-test-client';
 const SECRET = 'feedback-test-secret-4d21c7';
 
-let home: { dir: string; cleanup: () => void };
-let api: FakeAgentApi;
-let term: Terminal | undefined;
+const org = useEmulatorOrg({ clientId: CLIENT_ID, clientSecret: SECRET }, {});
 
-beforeAll(() => ensureBuilt(), 180_000);
-
-beforeEach(async () => {
-  home = tempDir();
-  api = await startFakeAgentApi({ port: 0, clientId: CLIENT_ID, clientSecret: SECRET });
-});
-
-afterEach(async () => {
-  term?.close();
-  term = undefined;
-  await api.close();
-  home.cleanup();
-});
-
-const env = () =>
-  cleanEnv(home.dir, {
-    SF_MY_DOMAIN_URL: api.url,
-    SF_CLIENT_ID: CLIENT_ID,
-    SF_CLIENT_SECRET: SECRET,
-    SF_AGENT_ID: '0XxEMULATOR0000001',
-  });
+const env = () => org.env('0XxEMULATOR0000001');
 
 /** The bodies of the feedback requests the emulator answered with 2xx. */
 const feedbacks = () =>
-  api.requests
+  org.api.requests
     .filter((r) => r.route === 'feedback' && r.status !== undefined && r.status < 300)
     .map((r) => r.body as Record<string, unknown>);
 
@@ -46,8 +23,7 @@ describe('feedback', { timeout: 120_000 }, () => {
   it('/good and /bad rate the last reply in the REPL', async () => {
     const e = env();
     delete e['NO_COLOR'];
-    term = new Terminal(home.dir, [process.execPath, CLI, 'chat'], e);
-    const t = term;
+    const t = org.terminal([process.execPath, CLI, 'chat'], e);
     await t.waitFor(/^you ›\s*$/m);
     t.type('/good');
     await t.waitFor(/no reply to rate yet/);

@@ -176,3 +176,12 @@ export class RunningCli {
     }
   }
 }
+
+/** Polls until `check` holds, or fails with `what` after `timeoutMs`. */
+export async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

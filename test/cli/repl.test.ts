@@ -6,17 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
-import { CLI, cleanEnv, ensureBuilt, jsonLines, tempDir } from './helpers.js';
-import { Terminal } from './terminal.js';
+import { describe, expect, it } from 'vitest';
+import { CLI, jsonLines } from './helpers.js';
+import { useEmulatorOrg } from './org.js';
+import type { Terminal } from './terminal.js';
 
 const CLIENT_ID = 'repl-test-client';
 const SECRET = 'repl-test-secret-0b9e44a1';
 
-let home: { dir: string; cleanup: () => void };
-let api: FakeAgentApi;
-let term: Terminal | undefined;
+const org = useEmulatorOrg({ clientId: CLIENT_ID, clientSecret: SECRET });
 
 interface ControlSession {
   sessionId: string;
@@ -26,7 +24,7 @@ interface ControlSession {
 }
 
 async function control<T>(method: 'GET' | 'POST', path: string): Promise<T> {
-  const res = await fetch(`${api.url}/__emulator/${path}`, { method });
+  const res = await fetch(`${org.api.url}/__emulator/${path}`, { method });
   expect(res.status, `${method} ${path}`).toBeLessThan(300);
   return (await res.json()) as T;
 }
@@ -35,46 +33,21 @@ const sessions = async () =>
   (await control<{ sessions: ControlSession[] }>('GET', 'sessions')).sessions;
 
 function chat(...args: string[]): Terminal {
-  const env = cleanEnv(home.dir, {
-    SF_MY_DOMAIN_URL: api.url,
-    SF_CLIENT_ID: CLIENT_ID,
-    SF_CLIENT_SECRET: SECRET,
-    SF_AGENT_ID: '0XxREPLTEST000001A',
-  });
+  const env = org.env('0XxREPLTEST000001A');
   delete env['NO_COLOR'];
-  term = new Terminal(home.dir, [process.execPath, CLI, 'chat', ...args], env);
-  return term;
+  return org.terminal([process.execPath, CLI, 'chat', ...args], env);
 }
-
-beforeAll(() => ensureBuilt(), 180_000);
-
-beforeEach(async () => {
-  home = tempDir();
-  api = await startFakeAgentApi({
-    anyAgentId: true,
-    port: 0,
-    clientId: CLIENT_ID,
-    clientSecret: SECRET,
-  });
-});
-
-afterEach(async () => {
-  term?.close();
-  term = undefined;
-  await api.close();
-  home.cleanup();
-});
 
 describe('chat in a terminal', { timeout: 90_000 }, () => {
   it('prompt, spinner, a question answered, expiry survived, Ctrl-C ends the session', async () => {
     const t = chat();
     let screen = await t.waitFor(/^you ›\s*$/m);
-    expect(screen).toContain(`using org ${api.url}`);
+    expect(screen).toContain(`using org ${org.api.url}`);
     expect(screen).toContain("Hi, I'm the Agentforce emulator");
     expect(screen).toMatch(/^· starting$/m);
 
     // The agent takes its time: the spinner shows, then is erased.
-    api.faults.next('send', { delayMs: 2500 });
+    org.api.faults.next('send', { delayMs: 2500 });
     t.type('where is my order?');
     await t.waitFor(/the agent is working \d+\.\ds/);
     screen = await t.waitFor(/^answer ›\s*$/m);
@@ -111,7 +84,11 @@ describe('chat in a terminal', { timeout: 90_000 }, () => {
     const t = chat('--stream');
     await t.waitFor(/^you ›\s*$/m);
 
-    api.faults.next('stream', { validationFailure: true, afterChunks: 1, reason: 'unsafe text' });
+    org.api.faults.next('stream', {
+      validationFailure: true,
+      afterChunks: 1,
+      reason: 'unsafe text',
+    });
     t.type('tell me something');
     let screen = await t.waitFor(/^you ›\s*$/m);
     // The marker sits under the discarded text; the whole replacement follows it.
@@ -129,7 +106,7 @@ describe('chat in a terminal', { timeout: 90_000 }, () => {
     t.type('/state');
     await t.waitFor(/^state\s+awaitingInput$/m);
 
-    const saved = join(home.dir, 'saved.jsonl');
+    const saved = join(org.home, 'saved.jsonl');
     t.type(`/save ${saved}`);
     await t.waitFor(/saved \d+ records to/);
     const records = jsonLines(readFileSync(saved, 'utf8'));
@@ -164,7 +141,7 @@ describe('chat in a terminal', { timeout: 90_000 }, () => {
     t.type('I want a human');
     await t.waitFor(/escalated to a human agent/);
     await t.waitFor(/^you ›\s*$/m);
-    const sent = api.requests.filter((q) => q.route === 'send').at(-1)!.body as {
+    const sent = org.api.requests.filter((q) => q.route === 'send').at(-1)!.body as {
       message: { text: string; inReplyToMessageId?: string };
     };
     expect(sent.message.text).toBe('I want a human');

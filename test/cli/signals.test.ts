@@ -6,54 +6,19 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
-import { cleanEnv, ensureBuilt, runCli, RunningCli, tempDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { runCli, RunningCli, until } from './helpers.js';
+import { useEmulatorOrg } from './org.js';
 
 const SECRET = 'signals-test-secret-3d5e7a';
 const CLIENT_ID = 'signals-test-client';
 const AGENT_ID = '0XxSIGNALS0000001A';
 
-let home: { dir: string; cleanup: () => void };
-let api: FakeAgentApi;
-
-beforeAll(() => ensureBuilt(), 180_000);
-
-beforeEach(async () => {
-  home = tempDir();
-  api = await startFakeAgentApi({
-    anyAgentId: true,
-    port: 0,
-    clientId: CLIENT_ID,
-    clientSecret: SECRET,
-  });
-});
-
-afterEach(async () => {
-  await api.close();
-  home.cleanup();
-});
-
-function orgEnv(): NodeJS.ProcessEnv {
-  return cleanEnv(home.dir, {
-    SF_MY_DOMAIN_URL: api.url,
-    SF_CLIENT_ID: CLIENT_ID,
-    SF_CLIENT_SECRET: SECRET,
-    SF_AGENT_ID: AGENT_ID,
-  });
-}
+const org = useEmulatorOrg({ clientId: CLIENT_ID, clientSecret: SECRET });
+const orgEnv = () => org.env(AGENT_ID);
 
 const CODE = { SIGINT: 130, SIGTERM: 143 } as const;
 type Signal = keyof typeof CODE;
-
-/** Polls until `check` holds, or fails with `what` after `timeoutMs`. */
-async function until(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Signals the CLI and waits for it to exit; the exit must come within `withinMs`. */
 async function interrupt(cli: RunningCli, signal: Signal, withinMs = 4000) {
@@ -68,18 +33,16 @@ async function interrupt(cli: RunningCli, signal: Signal, withinMs = 4000) {
   return exit.code;
 }
 
-const requestsTo = (route: string) => api.requests.filter((r) => r.route === route).length;
-
 describe('chat from a pipe', { timeout: 60_000 }, () => {
   it.each(['SIGINT', 'SIGTERM'] as const)(
     '%s while the session starts: exits, and the session it opened is ended',
     async (signal) => {
-      api.faults.next('start', { delayMs: 1500 });
+      org.api.faults.next('start', { delayMs: 1500 });
       const cli = new RunningCli(['chat', '--json'], orgEnv());
       // stdin stays open: a cancelled CI job does not close it.
-      await until('the start request', () => api.requests.some((r) => r.route === 'start'));
+      await until('the start request', () => org.api.requests.some((r) => r.route === 'start'));
       expect(await interrupt(cli, signal)).toBe(CODE[signal]);
-      expect(api.sessions()).toEqual([
+      expect(org.api.sessions()).toEqual([
         expect.objectContaining({ status: 'ended', endReason: 'UserRequest' }),
       ]);
     },
@@ -90,11 +53,11 @@ describe('chat from a pipe', { timeout: 60_000 }, () => {
     async (signal) => {
       const cli = new RunningCli(['chat', '--json'], orgEnv());
       await cli.waitFor(/"type":"started"/);
-      api.faults.next('send', { delayMs: 2000 });
+      org.api.faults.next('send', { delayMs: 2000 });
       cli.child.stdin.write('hi\n');
-      await until('the message', () => requestsTo('send') === 1);
+      await until('the message', () => org.requestsTo('send') === 1);
       expect(await interrupt(cli, signal)).toBe(CODE[signal]);
-      expect(api.sessions()[0]).toMatchObject({ status: 'ended', endReason: 'UserRequest' });
+      expect(org.api.sessions()[0]).toMatchObject({ status: 'ended', endReason: 'UserRequest' });
     },
   );
 
@@ -105,37 +68,37 @@ describe('chat from a pipe', { timeout: 60_000 }, () => {
       await cli.waitFor(/How can I help you\?/);
       expect(await interrupt(cli, signal)).toBe(CODE[signal]);
       expect(cli.stderr).toContain(`${signal}: ending the session`);
-      expect(api.sessions()[0]).toMatchObject({ status: 'ended', endReason: 'UserRequest' });
+      expect(org.api.sessions()[0]).toMatchObject({ status: 'ended', endReason: 'UserRequest' });
     },
   );
 });
 
 describe('start, send, end, replay', { timeout: 60_000 }, () => {
-  const storeDir = () => join(home.dir, '.agentforce-session', 'sessions');
+  const storeDir = () => join(org.home, '.agentforce-session', 'sessions');
   const handles = () =>
     existsSync(storeDir()) ? readdirSync(storeDir()).filter((f) => f.endsWith('.json')) : [];
 
   async function started(): Promise<string> {
-    const r = await runCli(['start', '--my-domain', api.url], { env: orgEnv() });
+    const r = await runCli(['start', '--my-domain', org.api.url], { env: orgEnv() });
     expect(r.code, r.stderr).toBe(0);
     return r.stdout.trim();
   }
 
   it('start: SIGTERM while starting ends the session and stores no handle', async () => {
-    api.faults.next('start', { delayMs: 1500 });
+    org.api.faults.next('start', { delayMs: 1500 });
     const cli = new RunningCli(['start'], orgEnv());
-    await until('the start request', () => requestsTo('start') === 1);
+    await until('the start request', () => org.requestsTo('start') === 1);
     expect(await interrupt(cli, 'SIGTERM')).toBe(143);
     expect(cli.stdout).toBe('');
-    expect(api.sessions()[0]).toMatchObject({ status: 'ended', endReason: 'UserRequest' });
+    expect(org.api.sessions()[0]).toMatchObject({ status: 'ended', endReason: 'UserRequest' });
     expect(handles()).toEqual([]);
   });
 
   it('send: SIGINT in a turn cancels the message and keeps the session stored', async () => {
     const handle = await started();
-    api.faults.next('send', { delayMs: 3000 });
+    org.api.faults.next('send', { delayMs: 3000 });
     const cli = new RunningCli(['send', '--session', handle, 'hello'], orgEnv());
-    await until('the message', () => requestsTo('send') === 1);
+    await until('the message', () => org.requestsTo('send') === 1);
     expect(await interrupt(cli, 'SIGINT')).toBe(130);
     expect(cli.stderr).toMatch(/SIGINT: the message is cancelled; the session is kept/);
     // Stored after the cancel: no lock left, the sequence counter moved on, the session open.
@@ -151,25 +114,25 @@ describe('start, send, end, replay', { timeout: 60_000 }, () => {
 
   it('end: SIGTERM during the DELETE lets it finish, then exits 143', async () => {
     const handle = await started();
-    api.faults.next('end', { delayMs: 1500 });
+    org.api.faults.next('end', { delayMs: 1500 });
     const cli = new RunningCli(['end', '--session', handle], orgEnv());
-    await until('the end request', () => requestsTo('end') === 1);
+    await until('the end request', () => org.requestsTo('end') === 1);
     expect(await interrupt(cli, 'SIGTERM')).toBe(143);
-    expect(api.sessions()[0]).toMatchObject({ status: 'ended' });
+    expect(org.api.sessions()[0]).toMatchObject({ status: 'ended' });
     expect(handles()).toEqual([]);
   });
 
   it('replay: SIGINT in a turn ends the session and exits 130', async () => {
-    const transcript = join(home.dir, 'golden.jsonl');
+    const transcript = join(org.home, 'golden.jsonl');
     const rec = await runCli(['chat', '--transcript', transcript], {
       env: orgEnv(),
       input: 'one\ntwo\n',
     });
     expect(rec.code, rec.stderr).toBe(0);
-    api.faults.next('send', { delayMs: 3000 });
+    org.api.faults.next('send', { delayMs: 3000 });
     const cli = new RunningCli(['replay', transcript], orgEnv());
-    await until('the replayed message', () => requestsTo('send') === 3);
+    await until('the replayed message', () => org.requestsTo('send') === 3);
     expect(await interrupt(cli, 'SIGINT')).toBe(130);
-    expect(api.sessions()[1]).toMatchObject({ status: 'ended', endReason: 'UserRequest' });
+    expect(org.api.sessions()[1]).toMatchObject({ status: 'ended', endReason: 'UserRequest' });
   });
 });

@@ -4,40 +4,21 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
-import { cleanEnv, ensureBuilt, runCli, tempDir } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { cleanEnv, runCli } from './helpers.js';
+import { useEmulatorOrg } from './org.js';
 
 const SECRET = 'verbs-test-secret-51c0d2e8a4';
 const CLIENT_ID = 'verbs-test-client';
 
-let home: { dir: string; cleanup: () => void };
-let api: FakeAgentApi;
-let env: NodeJS.ProcessEnv;
+const org = useEmulatorOrg({ clientId: CLIENT_ID, clientSecret: SECRET });
+// Credentials from the environment; where to talk to from a flag (start) or the store (the rest).
+const env = () => cleanEnv(org.home, { SF_CLIENT_ID: CLIENT_ID, SF_CLIENT_SECRET: SECRET });
 
-beforeAll(() => ensureBuilt(), 180_000);
-
-beforeEach(async () => {
-  home = tempDir();
-  api = await startFakeAgentApi({
-    anyAgentId: true,
-    port: 0,
-    clientId: CLIENT_ID,
-    clientSecret: SECRET,
-  });
-  // Credentials from the environment; where to talk to from a flag (start) or the store (the rest).
-  env = cleanEnv(home.dir, { SF_CLIENT_ID: CLIENT_ID, SF_CLIENT_SECRET: SECRET });
-});
-
-afterEach(async () => {
-  await api.close();
-  home.cleanup();
-});
-
-const storeDir = () => join(home.dir, '.agentforce-session', 'sessions');
+const storeDir = () => join(org.home, '.agentforce-session', 'sessions');
 
 async function start(): Promise<string> {
-  const r = await runCli(['start', '--my-domain', api.url], { env });
+  const r = await runCli(['start', '--my-domain', org.api.url], { env: env() });
   expect(r.code, r.stderr).toBe(0);
   const handle = r.stdout.trim();
   expect(handle).toMatch(/^[a-z0-9]{10}$/);
@@ -55,21 +36,28 @@ describe('start, send, sessions, end', { timeout: 60_000 }, () => {
   it('holds one conversation across processes, answers a question, and ends it', async () => {
     const handle = await start();
     const first = await runCli(['send', '--session', handle, 'where', 'is', 'my', 'order?'], {
-      env,
+      env: env(),
     });
     expect(first.code).toBe(0);
     expect(first.stdout).toBe('Sure, I can look that up. What is your order number?\n');
 
-    const second = await runCli(['send', '--session', handle, '--json', 'the blue one'], { env });
+    const second = await runCli(['send', '--session', handle, '--json', 'the blue one'], {
+      env: env(),
+    });
     expect(second.code).toBe(0);
     const reply = json(second.stdout);
     expect(reply).toMatchObject({ handle, sequenceId: 2, state: 'awaitingInput', question: null });
     expect(reply['text']).toMatch(/^Order the blue one has shipped/);
 
-    const list = await runCli(['sessions', '--json'], { env });
+    const list = await runCli(['sessions', '--json'], { env: env() });
     const listed = json(list.stdout)['sessions'] as Array<Record<string, unknown>>;
     expect(listed).toEqual([
-      expect.objectContaining({ handle, state: 'awaitingInput', turns: 2, myDomainUrl: api.url }),
+      expect.objectContaining({
+        handle,
+        state: 'awaitingInput',
+        turns: 2,
+        myDomainUrl: org.api.url,
+      }),
     ]);
 
     // The store holds neither the secret nor a token.
@@ -77,9 +65,9 @@ describe('start, send, sessions, end', { timeout: 60_000 }, () => {
     expect(stored).not.toContain(SECRET);
     expect(stored).not.toMatch(/eyJ[\w-]+\.[\w-]+\./);
 
-    const end = await runCli(['end', '--session', handle], { env });
+    const end = await runCli(['end', '--session', handle], { env: env() });
     expect(end.code).toBe(0);
-    const [session] = api.sessions();
+    const [session] = org.api.sessions();
     expect(session).toMatchObject({
       status: 'ended',
       endedBy: 'client',
@@ -88,23 +76,23 @@ describe('start, send, sessions, end', { timeout: 60_000 }, () => {
     });
     expect(readdirSync(storeDir()).filter((f) => f.endsWith('.json'))).toEqual([]);
 
-    const gone = await runCli(['send', '--session', handle, 'hi'], { env });
+    const gone = await runCli(['send', '--session', handle, 'hi'], { env: env() });
     expect(gone.code).toBe(2);
     expect(gone.stderr).toContain(`no session ${handle}`);
   });
 
   it('replaces a session that expired between two processes and sends the message again', async () => {
     const handle = await start();
-    const [before] = api.sessions();
-    api.expireSession(before!.sessionId);
-    const r = await runCli(['send', '--session', handle, '--json', 'still there?'], { env });
+    const [before] = org.api.sessions();
+    org.api.expireSession(before!.sessionId);
+    const r = await runCli(['send', '--session', handle, '--json', 'still there?'], { env: env() });
     expect(r.code).toBe(0);
     const reply = json(r.stdout);
     expect(reply['restarts']).toEqual([
       { previousSessionId: before!.sessionId, sessionId: reply['sessionId'] },
     ]);
     expect(reply['text']).toContain('You said: "still there?"');
-    const list = json((await runCli(['sessions', '--json'], { env })).stdout);
+    const list = json((await runCli(['sessions', '--json'], { env: env() })).stdout);
     expect(list['sessions']).toEqual([
       expect.objectContaining({ handle, sessionId: reply['sessionId'] }),
     ]);
@@ -113,29 +101,31 @@ describe('start, send, sessions, end', { timeout: 60_000 }, () => {
   it('two concurrent sends on one handle take turns', async () => {
     const handle = await start();
     const [a, b] = await Promise.all([
-      runCli(['send', '--session', handle, '--json', 'first message'], { env }),
-      runCli(['send', '--session', handle, '--json', 'second message'], { env }),
+      runCli(['send', '--session', handle, '--json', 'first message'], { env: env() }),
+      runCli(['send', '--session', handle, '--json', 'second message'], { env: env() }),
     ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const seqs = [json(a.stdout)['sequenceId'], json(b.stdout)['sequenceId']].sort();
     expect(seqs).toEqual([1, 2]);
-    const [session] = api.sessions();
+    const [session] = org.api.sessions();
     expect(session!.sequenceIds).toEqual([1, 2]);
-    expect(api.requests.filter((r) => r.status === 423)).toEqual([]);
-    const list = json((await runCli(['sessions', '--json'], { env })).stdout);
+    expect(org.api.requests.filter((r) => r.status === 423)).toEqual([]);
+    const list = json((await runCli(['sessions', '--json'], { env: env() })).stdout);
     expect(list['sessions']).toEqual([expect.objectContaining({ handle, turns: 2 })]);
   });
 
   it('a session the server ended: send exits 5, end forgets it', async () => {
     const handle = await start();
-    const bye = await runCli(['send', '--session', handle, 'goodbye'], { env });
+    const bye = await runCli(['send', '--session', handle, 'goodbye'], { env: env() });
     expect(bye.code).toBe(0);
     expect(bye.stderr).toContain('the agent ended the session (Action)');
-    const after = await runCli(['send', '--session', handle, '--json', 'hello?'], { env });
+    const after = await runCli(['send', '--session', handle, '--json', 'hello?'], { env: env() });
     expect(after.code).toBe(5);
     expect(json(after.stdout)).toMatchObject({ handle, state: 'closed' });
-    expect((await runCli(['sessions', '--json'], { env })).stdout).toContain('"sessions":[]');
-    const end = await runCli(['end', '--session', handle, '--json'], { env });
+    expect((await runCli(['sessions', '--json'], { env: env() })).stdout).toContain(
+      '"sessions":[]',
+    );
+    const end = await runCli(['end', '--session', handle, '--json'], { env: env() });
     expect(end.code).toBe(0);
     expect(json(end.stdout)).toEqual({
       ended: [expect.objectContaining({ handle, result: 'already-closed' })],
@@ -146,10 +136,10 @@ describe('start, send, sessions, end', { timeout: 60_000 }, () => {
   it('end --all reports the sessions it could not end and keeps them', async () => {
     const one = await start();
     const two = await start();
-    const [s1] = api.sessions().filter((s) => s.status === 'open');
+    const [s1] = org.api.sessions().filter((s) => s.status === 'open');
     // Every DELETE of the first session fails (the library retries a DELETE).
-    api.faults.next('end', { status: 500 }, { times: 10, sessionId: s1!.sessionId });
-    const r = await runCli(['end', '--all', '--json'], { env });
+    org.api.faults.next('end', { status: 500 }, { times: 10, sessionId: s1!.sessionId });
+    const r = await runCli(['end', '--all', '--json'], { env: env() });
     expect(r.code).toBe(1);
     const report = json(r.stdout) as {
       ended: Array<{ handle: string }>;
@@ -162,22 +152,22 @@ describe('start, send, sessions, end', { timeout: 60_000 }, () => {
         error: expect.objectContaining({ code: 'server_error' }),
       }),
     ]);
-    const list = json((await runCli(['sessions', '--json'], { env })).stdout);
+    const list = json((await runCli(['sessions', '--json'], { env: env() })).stdout);
     expect(list['sessions']).toEqual([expect.objectContaining({ handle: one })]);
   });
 
   it('end of a handle whose server is gone removes it, says why, and exits 1', async () => {
     const gone = await start();
     const kept = await start();
-    const goneSession = api.sessions()[0]!.sessionId;
-    await api.close(); // nothing listens there any more: connection refused
-    const human = await runCli(['end', '--session', gone], { env });
+    const goneSession = org.api.sessions()[0]!.sessionId;
+    await org.api.close(); // nothing listens there any more: connection refused
+    const human = await runCli(['end', '--session', gone], { env: env() });
     expect(human.code).toBe(1);
     expect(human.stderr).toContain(
       `${gone}: the server session ${goneSession} could not be ended (connection: token request failed: connection error ECONNREFUSED`,
     );
     expect(human.stderr).toMatch(/the handle is removed since its server is gone/);
-    const r = await runCli(['end', '--session', kept, '--json'], { env });
+    const r = await runCli(['end', '--session', kept, '--json'], { env: env() });
     expect(r.code).toBe(1);
     expect(json(r.stdout)).toEqual({
       ended: [],
@@ -189,13 +179,13 @@ describe('start, send, sessions, end', { timeout: 60_000 }, () => {
         }),
       ],
     });
-    const list = json((await runCli(['sessions', '--json'], { env })).stdout);
+    const list = json((await runCli(['sessions', '--json'], { env: env() })).stdout);
     expect(list['sessions']).toEqual([]);
   });
 
   it('send says a question is pending, and --skip-question sends a new message instead of the answer', async () => {
     const handle = await start();
-    const asked = await runCli(['send', '--session', handle, 'cancel my order'], { env });
+    const asked = await runCli(['send', '--session', handle, 'cancel my order'], { env: env() });
     expect(asked.code, asked.stderr).toBe(0);
     expect(asked.stdout).toContain('Do you want me to cancel order 00012345?');
     expect(asked.stderr).toMatch(
@@ -203,30 +193,32 @@ describe('start, send, sessions, end', { timeout: 60_000 }, () => {
     );
     const skipped = await runCli(
       ['send', '--session', handle, '--skip-question', 'I want a human'],
-      { env },
+      { env: env() },
     );
     expect(skipped.code, skipped.stderr).toBe(0);
     expect(skipped.stdout).toContain("I'm transferring you to a human agent.");
-    const sent = api.requests.filter((q) => q.route === 'send').at(-1)!.body as {
+    const sent = org.api.requests.filter((q) => q.route === 'send').at(-1)!.body as {
       message: { text: string; inReplyToMessageId?: string };
     };
     expect(sent.message).toMatchObject({ text: 'I want a human' });
     expect(sent.message.inReplyToMessageId).toBeUndefined();
     // Without the flag, the same words answer the question (the emulator reads them as "no").
-    await runCli(['send', '--session', handle, 'cancel my order'], { env });
-    const answered = await runCli(['send', '--session', handle, 'I want a human'], { env });
+    await runCli(['send', '--session', handle, 'cancel my order'], { env: env() });
+    const answered = await runCli(['send', '--session', handle, 'I want a human'], { env: env() });
     expect(answered.stdout).toContain("Okay, I won't cancel anything.");
   });
 
   it('end --forget removes a handle whose session could not be ended for another reason', async () => {
     const handle = await start();
-    api.faults.next('end', { status: 500 }, { times: 10 });
-    const r = await runCli(['end', '--session', handle, '--forget'], { env });
+    org.api.faults.next('end', { status: 500 }, { times: 10 });
+    const r = await runCli(['end', '--session', handle, '--forget'], { env: env() });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       /could not be ended \(server_error: .*\); the handle is removed as --forget asks/,
     );
-    expect(json((await runCli(['sessions', '--json'], { env })).stdout)['sessions']).toEqual([]);
+    expect(json((await runCli(['sessions', '--json'], { env: env() })).stdout)['sessions']).toEqual(
+      [],
+    );
   });
 });
 
@@ -239,12 +231,12 @@ describe('verbs, usage errors', { timeout: 60_000 }, () => {
       ['end without --session or --all', ['end'], /--session HANDLE or --all/],
       ['end with both', ['end', '--all', '--session', 'abcdefghij'], /one of them/],
     ];
-    const results = await Promise.all(cases.map(([, args]) => runCli(args, { env })));
+    const results = await Promise.all(cases.map(([, args]) => runCli(args, { env: env() })));
     results.forEach((r, i) => {
       const [name, , message] = cases[i]!;
       expect(r.code, name).toBe(2);
       expect(r.stderr, name).toMatch(message);
     });
-    expect(api.requests).toHaveLength(0);
+    expect(org.api.requests).toHaveLength(0);
   });
 });
