@@ -28,13 +28,9 @@ import { SessionManager } from './manager/session-manager.js';
 import { prepareRestore } from './snapshot.js';
 import { Telemetry } from './telemetry/telemetry.js';
 import type { Actor } from 'xstate';
-import {
-  AgentforceError,
-  InvalidArgumentError,
-  TimeoutError,
-  isAgentforceError,
-  withHint,
-} from './errors.js';
+import { settleWithin } from './deadline.js';
+import type { AgentforceError } from './errors.js';
+import { InvalidArgumentError, withHint } from './errors.js';
 import {
   EndReasonSchema,
   PRODUCTION_API_BASE,
@@ -226,31 +222,15 @@ export class AgentforceClient {
       );
     }
     const sessions = [...this.#open];
-    const failed: Array<{ sessionId: string | null; error: AgentforceError }> = [];
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'deadline'>((resolve) => {
-      timer = setTimeout(() => resolve('deadline'), deadlineMs);
-    });
-    const results = await Promise.all(
-      sessions.map(async (session) => {
-        const ended = session.end(options.reason ?? 'UserRequest').then(
-          () => 'ok' as const,
-          (err: unknown) => err,
-        );
-        const result = await Promise.race([ended, deadline]);
-        if (result === 'ok') return;
-        const error =
-          result === 'deadline'
-            ? new TimeoutError(`shutdown: the session did not end within ${deadlineMs} ms`)
-            : isAgentforceError(result)
-              ? result
-              : new AgentforceError(String(result));
-        if (result === 'deadline') session.stop();
-        failed.push({ sessionId: session.sessionId, error });
-      }),
+    const unsettled = await settleWithin(
+      sessions,
+      deadlineMs,
+      (session) => session.end(options.reason ?? 'UserRequest'),
+      () => `shutdown: the session did not end within ${deadlineMs} ms`,
     );
-    clearTimeout(timer);
-    return { ended: results.length - failed.length, failed };
+    for (const { item, timedOut } of unsettled) if (timedOut) item.stop();
+    const failed = unsettled.map(({ item, error }) => ({ sessionId: item.sessionId, error }));
+    return { ended: sessions.length - failed.length, failed };
   }
 
   #track(actor: Actor<SessionMachine>, maxMessageLength: number): AgentSession {

@@ -6,20 +6,15 @@
  * take the next message.
  */
 import type { EndReason } from '../api/index.js';
-import {
-  AgentforceError,
-  InvalidArgumentError,
-  SessionClosedError,
-  TimeoutError,
-  isAgentforceError,
-} from '../errors.js';
+import type { AgentforceError } from '../errors.js';
+import { InvalidArgumentError, SessionClosedError, isAgentforceError } from '../errors.js';
 import type { AgentSession, SendOptions } from '../session.js';
 import { LeaseLostError, StoreError } from '../stores/errors.js';
 import { MemoryStore } from '../stores/memory.js';
 import type { Lease, SessionStore } from '../stores/types.js';
 import type { Turn } from '../turn.js';
 import { renewLease } from './lease-renewal.js';
-import { startDeadline } from './deadline.js';
+import { settleWithin, startDeadline } from '../deadline.js';
 import { LiveSessions } from './live-sessions.js';
 import type { ManagerEvent, ManagerStats } from './manager-events.js';
 import {
@@ -198,33 +193,14 @@ export class SessionManager {
     const deadlineMs = options.deadlineMs ?? 10_000;
     const stored = options.scope === 'live' ? [] : await this.store.keys().catch(() => []);
     const keys = new Set([...this.#live.keys(), ...stored]);
-    const failed: EndAllResult['failed'] = [];
-    const deadline = startDeadline(deadlineMs);
-    await Promise.all(
-      [...keys].map(async (key) => {
-        const result = await Promise.race([
-          this.#turnQueues
-            .run(key, () => this.#end(key, options.reason ?? 'UserRequest'))
-            .then(
-              () => 'ok' as const,
-              (err: unknown) => err,
-            ),
-          deadline.reached,
-        ]);
-        if (result === 'ok') return;
-        failed.push({
-          key,
-          error:
-            result === 'deadline'
-              ? new TimeoutError(`endAll: conversation ${key} did not end within ${deadlineMs} ms`)
-              : isAgentforceError(result)
-                ? result
-                : new AgentforceError(String(result)),
-        });
-      }),
+    const unsettled = await settleWithin(
+      keys,
+      deadlineMs,
+      (key) => this.#turnQueues.run(key, () => this.#end(key, options.reason ?? 'UserRequest')),
+      (key) => `endAll: conversation ${key} did not end within ${deadlineMs} ms`,
     );
-    deadline.clear();
     this.#live.stopAll();
+    const failed = unsettled.map(({ item, error }) => ({ key: item, error }));
     return { ended: keys.size - failed.length, failed };
   }
 
