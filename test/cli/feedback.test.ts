@@ -5,11 +5,13 @@
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli } from './helpers.js';
 import { useEmulatorOrg } from './org.js';
+import { useTerminal } from './terminal.js';
 
 const CLIENT_ID = 'feedback-test-client';
 const SECRET = 'feedback-test-secret-4d21c7';
 
 const org = useEmulatorOrg({ clientId: CLIENT_ID, clientSecret: SECRET }, {});
+const openTerminal = useTerminal();
 
 const env = () => org.env('0XxEMULATOR0000001');
 
@@ -23,7 +25,7 @@ describe('feedback', { timeout: 120_000 }, () => {
   it('/good and /bad rate the last reply in the REPL', async () => {
     const e = env();
     delete e['NO_COLOR'];
-    const t = org.terminal([process.execPath, CLI, 'chat'], e);
+    const t = openTerminal(org.home, [process.execPath, CLI, 'chat'], e);
     await t.waitFor(/^you ›\s*$/m);
     t.type('/good');
     await t.waitFor(/no reply to rate yet/);

@@ -1,7 +1,6 @@
 /**
  * The org a CLI test file talks to: the CLI is built once, then each test gets a home directory of
- * its own and an emulator started with the file's client credentials. After the test, the
- * terminal it opened is closed, then the emulator and the home directory are gone.
+ * its own and an emulator started with the file's client credentials, both gone after the test.
  */
 import { afterEach, beforeAll, beforeEach } from 'vitest';
 import {
@@ -10,7 +9,6 @@ import {
   type FakeAgentApiOptions,
 } from '../../src/fake-server/index.js';
 import { cleanEnv, ensureBuilt, tempDir } from './helpers.js';
-import { Terminal } from './terminal.js';
 
 export interface EmulatorOrg {
   /** This test's emulator. */
@@ -21,8 +19,6 @@ export interface EmulatorOrg {
   env(agentId: string, extra?: Record<string, string>): NodeJS.ProcessEnv;
   /** How many requests the emulator got on `route` so far. */
   requestsTo(route: string): number;
-  /** Runs `argv` in a terminal (tmux) in the home directory, closed after the test. */
-  terminal(argv: string[], env: NodeJS.ProcessEnv, columns?: number): Terminal;
 }
 
 /** Registers the hooks of the file's tests and returns the org of the test that runs. */
@@ -32,7 +28,6 @@ export function useEmulatorOrg(
 ): EmulatorOrg {
   let home: { dir: string; cleanup: () => void } | undefined;
   let api: FakeAgentApi | undefined;
-  let term: Terminal | undefined;
   const current = <T>(value: T | undefined): T => {
     if (value === undefined) throw new Error('the org exists only while a test runs');
     return value;
@@ -44,8 +39,6 @@ export function useEmulatorOrg(
     api = await startFakeAgentApi({ ...options, port: 0, ...credentials });
   });
   afterEach(async () => {
-    term?.close();
-    term = undefined;
     await api?.close();
     home?.cleanup();
   });
@@ -68,10 +61,6 @@ export function useEmulatorOrg(
     },
     requestsTo(route) {
       return this.api.requests.filter((r) => r.route === route).length;
-    },
-    terminal(argv, env, columns) {
-      term = new Terminal(this.home, argv, env, columns);
-      return term;
     },
   };
 }

@@ -6,12 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import { CLI, until } from './helpers.js';
 import { useEmulatorOrg } from './org.js';
-import type { Terminal } from './terminal.js';
+import { useTerminal, type Terminal } from './terminal.js';
 
 const CLIENT_ID = 'repl-interrupts-client';
 const SECRET = 'repl-interrupts-secret-5c1f';
 
 const org = useEmulatorOrg({ clientId: CLIENT_ID, clientSecret: SECRET });
+const openTerminal = useTerminal();
 
 /** Runs `chat` in a terminal; its first line is `PID:<pid>` so the test can signal it. */
 function chat(options: { columns?: number } = {}, ...args: string[]): Terminal {
@@ -27,7 +28,7 @@ function chat(options: { columns?: number } = {}, ...args: string[]): Terminal {
     'chat',
     ...args,
   ];
-  return org.terminal(argv, env, options.columns);
+  return openTerminal(org.home, argv, env, options.columns);
 }
 
 async function pidOf(t: Terminal): Promise<number> {

@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, jsonLines } from './helpers.js';
 import { useEmulatorOrg } from './org.js';
-import type { Terminal } from './terminal.js';
+import { useTerminal, type Terminal } from './terminal.js';
 
 const CLIENT_ID = 'repl-test-client';
 const SECRET = 'repl-test-secret-0b9e44a1';
 
 const org = useEmulatorOrg({ clientId: CLIENT_ID, clientSecret: SECRET });
+const openTerminal = useTerminal();
 
 interface ControlSession {
   sessionId: string;
@@ -35,7 +36,7 @@ const sessions = async () =>
 function chat(...args: string[]): Terminal {
   const env = org.env('0XxREPLTEST000001A');
   delete env['NO_COLOR'];
-  return org.terminal([process.execPath, CLI, 'chat', ...args], env);
+  return openTerminal(org.home, [process.execPath, CLI, 'chat', ...args], env);
 }
 
 describe('chat in a terminal', { timeout: 90_000 }, () => {

@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 
 let counter = 0;
 
@@ -86,4 +87,20 @@ export class Terminal {
     this.#open = false;
     spawnSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
   }
+}
+
+/**
+ * For a test file whose tests each open a terminal: the returned function opens it (arguments as
+ * {@link Terminal}'s), and it is closed after the test, before the hooks registered earlier run.
+ */
+export function useTerminal(): (...args: ConstructorParameters<typeof Terminal>) => Terminal {
+  let term: Terminal | undefined;
+  afterEach(() => {
+    term?.close();
+    term = undefined;
+  });
+  return (...args) => {
+    term = new Terminal(...args);
+    return term;
+  };
 }
