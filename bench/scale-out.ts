@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { AgentforceClient, clientCredentials, type AgentSession } from '../src/index.js';
 import { RedisStore } from '../src/redis.js';
-import { startFakeAgentApi } from '../src/fake-server/index.js';
+import { startStrictEmulator } from '../test/manager/strict-emulator.js';
 import { seededRandom } from '../src/fake-server/random.js';
 import { startRedis, uniquePrefix } from '../test/stores/redis-server.js';
 import {
@@ -83,11 +83,9 @@ interface PersistedFigure {
 }
 
 async function memoryAndSize(redisUrl: string) {
-  const api = await startFakeAgentApi({
-    anyAgentId: true,
+  const api = await startStrictEmulator({
     clientId: FIXTURE_CLIENT_ID,
     clientSecret: FIXTURE_CLIENT_SECRET,
-    strictSequence: true,
   });
   const client = new AgentforceClient({
     myDomainUrl: api.url,

@@ -8,49 +8,17 @@ import {
   AgentforceClient,
   MemoryStore,
   clientCredentials,
-  type ManagerEvent,
-  type SessionManagerOptions,
   type SessionStore,
   StoreError,
 } from '../../src/index.js';
 import { startFakeAgentApi } from '../../src/fake-server/index.js';
 import { AGENT_ID, CLIENT_ID, CLIENT_SECRET } from '../client/helpers.js';
+import { oneNode } from './one-node.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-type Tuning = Partial<Pick<SessionManagerOptions, 'maxLive' | 'leaseMs' | 'recordTtlMs'>>;
-
-async function setup(options: Tuning & { store?: SessionStore } = {}) {
-  const api = await startFakeAgentApi({
-    anyAgentId: true,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    strictSequence: true,
-  });
-  const client = new AgentforceClient({
-    myDomainUrl: api.url,
-    auth: clientCredentials({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
-    retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 50 },
-  });
-  const store = options.store ?? new MemoryStore();
-  const manager = client.conversations({
-    session: { agentId: AGENT_ID },
-    store,
-    maxLive: options.maxLive,
-    leaseMs: options.leaseMs,
-    recordTtlMs: options.recordTtlMs,
-  });
-  const events: ManagerEvent[] = [];
-  manager.on((e) => events.push(e));
-  cleanups.push(
-    () => api.close(),
-    () => client.close(),
-  );
-  return { api, client, store, manager, events };
-}
 
 /** Settles like `promise`, or rejects once `ms` passed (a call that hangs fails the test). */
 function within<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -71,7 +39,7 @@ const waitUntil = async (check: () => boolean, ms = 5_000): Promise<void> => {
 
 describe('SessionManager.end', () => {
   it('settles, counts and forgets the conversation when another key evicts it during its DELETE', async () => {
-    const { api, store, manager, events } = await setup({ maxLive: 1 });
+    const { api, store, manager, events } = await oneNode({ maxLive: 1 });
     const first = await manager.send('a', 'hello');
     api.faults.next('end', { delayMs: 300 });
     const ending = manager.end('a');
@@ -96,7 +64,7 @@ describe('SessionManager.end with a copy the store no longer holds', () => {
   };
 
   it("ends the copy's server session when the record was lost", async () => {
-    const { api, store, manager } = await setup();
+    const { api, store, manager } = await oneNode();
     const old = await manager.send('k', 'remember: blue');
     await loseRecord(store, 'k');
     await within(manager.end('k'), 5_000);
@@ -106,7 +74,7 @@ describe('SessionManager.end with a copy the store no longer holds', () => {
 
   it('ends both when another node had started the conversation again on a new server session', async () => {
     const store = new MemoryStore();
-    const { api, client, manager: nodeA } = await setup({ store });
+    const { api, client, manager: nodeA } = await oneNode({ store });
     const nodeB = client.conversations({ session: { agentId: AGENT_ID }, store });
     const old = await nodeA.send('k', 'on node A');
     await loseRecord(store, 'k');
@@ -120,7 +88,7 @@ describe('SessionManager.end with a copy the store no longer holds', () => {
 
 describe('AgentSession stopped while it ends', () => {
   it('end() and closed reject with session_closed instead of hanging', async () => {
-    const { api, client } = await setup();
+    const { api, client } = await oneNode();
     const session = client.session({ agentId: AGENT_ID });
     await session.send('hello');
     api.faults.next('end', { delayMs: 300 });
@@ -142,7 +110,7 @@ describe('a conversation key reused after its record expired', () => {
       client,
       manager: nodeA,
       events,
-    } = await setup({
+    } = await oneNode({
       store,
       leaseMs: 100,
       recordTtlMs: 200,
@@ -172,7 +140,7 @@ describe('a conversation key reused after its record expired', () => {
 
 describe('a conversation whose record was lost (store data lost)', () => {
   it('the node holding its live copy ends the old server session and emits conversation.reset (lost)', async () => {
-    const { api, store, manager, events } = await setup();
+    const { api, store, manager, events } = await oneNode();
     const old = await manager.send('k', 'remember: blue');
     // The store loses the record before its time (as a flush or a failover would).
     const lease = await store.acquire('k', { leaseMs: 1_000, waitMs: 0 });
@@ -196,7 +164,7 @@ describe('a conversation whose record was lost (store data lost)', () => {
 
   it('a copy left behind by another node on the same server session is dropped quietly', async () => {
     const store = new MemoryStore();
-    const { api, client, manager: nodeA, events } = await setup({ store });
+    const { api, client, manager: nodeA, events } = await oneNode({ store });
     const nodeB = client.conversations({ session: { agentId: AGENT_ID }, store });
     const first = await nodeA.send('k', 'one');
     const second = await nodeB.send('k', 'two');
@@ -239,7 +207,7 @@ describe('idle deadline under the manager', () => {
 describe('a fatal 4xx on a message', () => {
   for (const status of [400, 403, 422]) {
     it(`${status}: the server session is ended (DELETE, reason Error) and the app is told`, async () => {
-      const { api, store, manager, events } = await setup();
+      const { api, store, manager, events } = await oneNode();
       const first = await manager.send('k', 'hello');
       api.faults.next('send', { status });
       await expect(within(manager.send('k', 'refused'), 5_000)).rejects.toMatchObject({ status });
@@ -263,7 +231,7 @@ describe('a fatal 4xx on a message', () => {
 
 describe('a session closed on a fatal error', () => {
   it('sends DELETE with reason Error and closes as failed with the error', async () => {
-    const { api, client } = await setup();
+    const { api, client } = await oneNode();
     const session = client.session({ agentId: AGENT_ID });
     const first = await session.send('hello');
     api.faults.next('send', { status: 403 });
@@ -303,7 +271,7 @@ describe('store failures during a turn', () => {
   for (const call of ['load', 'nextSequenceId'] as const) {
     it(`a failed ${call} after the lease was taken is emitted as turn.failed and counted`, async () => {
       const store = new FailingStore();
-      const { manager, events } = await setup({ store });
+      const { manager, events } = await oneNode({ store });
       await manager.send('k', 'hello');
       store.failing.add(call);
       await expect(within(manager.send('k', 'lost?'), 5_000)).rejects.toMatchObject({
@@ -319,7 +287,7 @@ describe('store failures during a turn', () => {
 
   it('a conversation whose first save fails ends its new server session', async () => {
     const store = new FailingStore();
-    const { api, manager, events } = await setup({ store });
+    const { api, manager, events } = await oneNode({ store });
     store.failing.add('save');
     const turn = await within(manager.send('k', 'hello'), 5_000); // the reply is still delivered
     expect(turn.text).toContain('hello');
@@ -337,7 +305,7 @@ describe('store failures during a turn', () => {
 
   it('a failed save of a continuing conversation keeps its server session', async () => {
     const store = new FailingStore();
-    const { api, manager } = await setup({ store });
+    const { api, manager } = await oneNode({ store });
     const first = await manager.send('k', 'hello');
     store.failing.add('save');
     await manager.send('k', 'not saved');

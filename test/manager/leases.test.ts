@@ -3,7 +3,6 @@
  * (two "nodes": each its own client) on one real Redis and the emulator on loopback.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import {
   AgentforceClient,
   LockTimeoutError,
@@ -13,8 +12,9 @@ import {
   type SessionManager,
 } from '../../src/index.js';
 import { RedisStore } from '../../src/redis.js';
-import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
-import { startRedis, uniquePrefix, type TestRedis } from '../stores/redis-server.js';
+import type { FakeAgentApi } from '../../src/fake-server/index.js';
+import { startStrictEmulator } from './strict-emulator.js';
+import { startRedis, stopRedis, uniquePrefix, type TestRedis } from '../stores/redis-server.js';
 import { startTcpProxy, type TcpProxy } from './fixtures/tcp-proxy.js';
 
 const AGENT_ID = '0XxTEST00000001AAA';
@@ -31,21 +31,7 @@ beforeAll(async () => {
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-afterAll(async () => {
-  if (!redis) return;
-  const client = new Redis(redis.url);
-  for (const prefix of prefixes) {
-    const match = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-    let cursor = '0';
-    do {
-      const [next, batch] = await client.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-      cursor = next;
-      if (batch.length > 0) await client.del(...batch);
-    } while (cursor !== '0');
-  }
-  await client.quit();
-  await redis.stop();
-});
+afterAll(() => stopRedis(redis, prefixes));
 
 interface Node {
   client: AgentforceClient;
@@ -55,12 +41,7 @@ interface Node {
 }
 
 async function emulator(): Promise<FakeAgentApi> {
-  const api = await startFakeAgentApi({
-    anyAgentId: true,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    strictSequence: true,
-  });
+  const api = await startStrictEmulator({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
   cleanups.push(() => api.close());
   return api;
 }

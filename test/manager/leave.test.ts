@@ -6,9 +6,9 @@
  * its server session.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
-import { dropPrefix, startRedis, uniquePrefix, type TestRedis } from '../stores/redis-server.js';
+import type { FakeAgentApi } from '../../src/fake-server/index.js';
+import { startStrictEmulator } from './strict-emulator.js';
+import { startRedis, stopRedis, uniquePrefix, type TestRedis } from '../stores/redis-server.js';
 import {
   FIXTURE_CLIENT_ID,
   FIXTURE_CLIENT_SECRET,
@@ -26,12 +26,7 @@ const prefix = uniquePrefix('leave');
 beforeAll(async () => {
   [redis, api] = await Promise.all([
     startRedis(),
-    startFakeAgentApi({
-      anyAgentId: true,
-      clientId: FIXTURE_CLIENT_ID,
-      clientSecret: FIXTURE_CLIENT_SECRET,
-      strictSequence: true,
-    }),
+    startStrictEmulator({ clientId: FIXTURE_CLIENT_ID, clientSecret: FIXTURE_CLIENT_SECRET }),
   ]);
   nodes = await Promise.all(
     ['node-0', 'node-1', 'node-2'].map((name) =>
@@ -51,12 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(nodes.map((n) => n.kill()));
   await api?.close();
-  if (redis) {
-    const client = new Redis(redis.url);
-    await dropPrefix(client, prefix);
-    await client.quit();
-    await redis.stop();
-  }
+  await stopRedis(redis, [prefix]);
 }, 30_000);
 
 it('SIGTERM hands the node’s conversations over: the turn in flight is answered, the process exits by itself, nothing is ended', async () => {

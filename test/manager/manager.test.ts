@@ -1,50 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  AgentforceClient,
-  MemoryStore,
-  clientCredentials,
-  type ManagerEvent,
-} from '../../src/index.js';
-import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
-import { AGENT_ID, CLIENT_ID, CLIENT_SECRET } from '../client/helpers.js';
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-async function setup(options: { maxLive?: number; strict?: boolean } = {}) {
-  const api = await startFakeAgentApi({
-    anyAgentId: true,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    strictSequence: options.strict ?? true,
-  });
-  const client = new AgentforceClient({
-    myDomainUrl: api.url,
-    auth: clientCredentials({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
-    retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 50 },
-  });
-  const store = new MemoryStore();
-  const manager = client.conversations({
-    session: { agentId: AGENT_ID },
-    store,
-    maxLive: options.maxLive,
-  });
-  const events: ManagerEvent[] = [];
-  manager.on((e) => events.push(e));
-  cleanups.push(
-    () => api.close(),
-    () => client.close(),
-  );
-  return { api, client, store, manager, events };
-}
+import { describe, expect, it } from 'vitest';
+import type { FakeAgentApi } from '../../src/fake-server/index.js';
+import { AGENT_ID } from '../client/helpers.js';
+import { oneNode } from './one-node.js';
 
 const seqs = (api: FakeAgentApi) => api.sessions().map((s) => s.sequenceIds);
+const statuses = (api: FakeAgentApi) =>
+  api
+    .sessions()
+    .map((s) => s.status)
+    .sort();
 
 describe('SessionManager', () => {
   it('starts a session on first use, routes later messages to it, and serialises turns per key', async () => {
-    const { api, manager } = await setup();
+    const { api, manager } = await oneNode();
     const replies = await Promise.all([
       manager.send('alice', 'a1'),
       manager.send('alice', 'a2'),
@@ -60,7 +28,7 @@ describe('SessionManager', () => {
   });
 
   it('evicts idle sessions beyond maxLive and rehydrates them from the store on their next message', async () => {
-    const { api, manager, events } = await setup({ maxLive: 2 });
+    const { api, manager, events } = await oneNode({ maxLive: 2 });
     for (const key of ['k1', 'k2', 'k3']) await manager.send(key, `hello ${key}`);
     expect(manager.stats).toMatchObject({ live: 2, evictions: 1 });
     expect(events).toContainEqual({ type: 'conversation.evicted', key: 'k1' });
@@ -72,7 +40,7 @@ describe('SessionManager', () => {
   });
 
   it('a second manager on the same store continues a conversation another one started (as another node would)', async () => {
-    const { api, client, store, manager } = await setup();
+    const { api, client, store, manager } = await oneNode();
     const first = await manager.send('carol', 'on node one');
     const other = client.conversations({ session: { agentId: AGENT_ID }, store });
     const second = await other.send('carol', 'on node two');
@@ -86,7 +54,7 @@ describe('SessionManager', () => {
   });
 
   it('expiry mid-conversation: restart with the message re-sent, counted in stats', async () => {
-    const { api, manager } = await setup();
+    const { api, manager } = await oneNode();
     const first = await manager.send('dave', 'one');
     api.expireSession(first.sessionId);
     const second = await manager.send('dave', 'two');
@@ -96,21 +64,16 @@ describe('SessionManager', () => {
   });
 
   it('a conversation the server ended starts afresh on its next message', async () => {
-    const { api, manager } = await setup();
+    const { api, manager } = await oneNode();
     const ended = await manager.send('erin', 'please end the chat');
     expect(ended.ended).toBeDefined();
     const next = await manager.send('erin', 'hello again');
     expect(next.sessionId).not.toBe(ended.sessionId);
-    expect(
-      api
-        .sessions()
-        .map((s) => s.status)
-        .sort(),
-    ).toEqual(['ended', 'open']);
+    expect(statuses(api)).toEqual(['ended', 'open']);
   });
 
   it('endAll ends every open conversation and reports the ones that failed', async () => {
-    const { api, manager } = await setup({ maxLive: 3 });
+    const { api, manager } = await oneNode({ maxLive: 3 });
     const keys = Array.from({ length: 6 }, (_, i) => `user-${i}`);
     await Promise.all(keys.map((k) => manager.send(k, `hi from ${k}`)));
     const doomed = api.sessions()[0]!.sessionId;
@@ -125,7 +88,7 @@ describe('SessionManager', () => {
   });
 
   it('shutdown(), the deprecated name of endAll(), still ends every conversation', async () => {
-    const { api, manager } = await setup({});
+    const { api, manager } = await oneNode({});
     await manager.send('user-a', 'hello');
     await manager.send('user-b', 'hello');
     expect(await manager.shutdown({ deadlineMs: 5_000 })).toEqual({ ended: 2, failed: [] });
@@ -133,7 +96,7 @@ describe('SessionManager', () => {
   });
 
   it('many keys', async () => {
-    const { api, manager } = await setup({ maxLive: 50 });
+    const { api, manager } = await oneNode({ maxLive: 50 });
     const keys = Array.from({ length: 200 }, (_, i) => `many-${i}`);
     const turns = await Promise.all(keys.map((k) => manager.send(k, `msg ${k}`)));
     turns.forEach((t, i) => expect(t.text).toContain(`msg ${keys[i]}`));
@@ -147,18 +110,13 @@ describe('SessionManager', () => {
 
 describe('SessionManager.endAll scope', () => {
   it("scope 'live' ends only the conversations live in this process", async () => {
-    const { api, client, store, manager } = await setup();
+    const { api, client, store, manager } = await oneNode();
     const other = client.conversations({ session: { agentId: AGENT_ID }, store });
     await manager.send('here', 'live on this node');
     await other.send('there', 'live on the other node');
     const result = await manager.endAll({ scope: 'live' });
     expect(result).toEqual({ ended: 1, failed: [] });
-    expect(
-      api
-        .sessions()
-        .map((s) => s.status)
-        .sort(),
-    ).toEqual(['ended', 'open']);
+    expect(statuses(api)).toEqual(['ended', 'open']);
     expect(await store.keys()).toEqual(['there']);
     await other.endAll();
     expect(api.openSessionCount()).toBe(0);

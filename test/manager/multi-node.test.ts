@@ -12,10 +12,10 @@
  * agent is at least once, answers to the user exactly once.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
+import type { FakeAgentApi } from '../../src/fake-server/index.js';
+import { startStrictEmulator } from './strict-emulator.js';
 import { seededRandom } from '../../src/fake-server/random.js';
-import { startRedis, uniquePrefix, type TestRedis } from '../stores/redis-server.js';
+import { startRedis, stopRedis, uniquePrefix, type TestRedis } from '../stores/redis-server.js';
 import {
   FIXTURE_CLIENT_ID,
   FIXTURE_CLIENT_SECRET,
@@ -49,12 +49,7 @@ const events: Array<{ node: string; event: NodeEvent }> = [];
 beforeAll(async () => {
   [redis, api] = await Promise.all([
     startRedis(),
-    startFakeAgentApi({
-      anyAgentId: true,
-      clientId: FIXTURE_CLIENT_ID,
-      clientSecret: FIXTURE_CLIENT_SECRET,
-      strictSequence: true,
-    }),
+    startStrictEmulator({ clientId: FIXTURE_CLIENT_ID, clientSecret: FIXTURE_CLIENT_SECRET }),
   ]);
   nodes = await Promise.all(
     Array.from({ length: NODES }, (_, i) =>
@@ -75,18 +70,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(nodes.map((n) => n.kill()));
   await api?.close();
-  if (redis) {
-    const client = new Redis(redis.url);
-    const match = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`;
-    let cursor = '0';
-    do {
-      const [next, batch] = await client.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-      cursor = next;
-      if (batch.length > 0) await client.del(...batch);
-    } while (cursor !== '0');
-    await client.quit();
-    await redis.stop();
-  }
+  await stopRedis(redis, [prefix]);
 }, 30_000);
 
 async function until(check: () => boolean, ms: number, what: string): Promise<void> {

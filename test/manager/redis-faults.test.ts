@@ -18,7 +18,8 @@ import {
   type Turn,
 } from '../../src/index.js';
 import { RedisStore } from '../../src/redis.js';
-import { startFakeAgentApi, type FakeAgentApi } from '../../src/fake-server/index.js';
+import type { FakeAgentApi } from '../../src/fake-server/index.js';
+import { startStrictEmulator } from './strict-emulator.js';
 import {
   ownRedisServerAvailable,
   startOwnRedis,
@@ -153,12 +154,7 @@ describe('the guard of a suite that owns its redis-server', () => {
  * `appendonly`) and `count` managers on it.
  */
 async function cluster(count: number, tuning: Tuning = {}, appendonly = false) {
-  const api = await startFakeAgentApi({
-    anyAgentId: true,
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    strictSequence: true,
-  });
+  const api = await startStrictEmulator({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
   cleanups.push(() => api.close());
   const redis = await startOwnRedis({ appendonly });
   cleanups.push(() => redis.stop());

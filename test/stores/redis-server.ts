@@ -8,7 +8,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { nanoid } from 'nanoid';
 import { isCI } from '../support/services.js';
 
@@ -107,6 +107,15 @@ export async function dropPrefix(client: Redis, prefix: string): Promise<void> {
     cursor = next;
     if (batch.length > 0) await client.del(...batch);
   } while (cursor !== '0');
+}
+
+/** The end of a suite on its own Redis: deletes every key under `prefixes`, then stops the server. */
+export async function stopRedis(redis: TestRedis | undefined, prefixes: string[]): Promise<void> {
+  if (!redis) return;
+  const client = new Redis(redis.url);
+  for (const prefix of prefixes) await dropPrefix(client, prefix);
+  await client.quit();
+  await redis.stop();
 }
 
 /**

@@ -5,8 +5,8 @@ import { StoreError } from '../../src/index.js';
 import { RedisStore } from '../../src/redis.js';
 import { describeSessionStore } from './contract.js';
 import {
-  dropPrefix,
   startRedis,
+  stopRedis,
   uniquePrefix as newPrefix,
   type TestRedis,
 } from './redis-server.js';
@@ -21,14 +21,7 @@ function uniquePrefix(label: string): string {
 beforeAll(async () => {
   redis = await startRedis();
 });
-afterAll(async () => {
-  if (redis) {
-    const client = new Redis(redis.url);
-    for (const prefix of prefixes) await dropPrefix(client, prefix);
-    await client.quit();
-    await redis.stop();
-  }
-});
+afterAll(() => stopRedis(redis, prefixes));
 
 describeSessionStore('RedisStore', () => {
   const prefix = uniquePrefix('contract');
