@@ -139,17 +139,17 @@ export class AgentforceClient {
     }
     const agentId = checkAgent(options);
     checkSessionOptions(options, '');
-    const o = { ...this.#options.sessionDefaults, ...stripUndefined(options) };
+    const merged = { ...this.#options.sessionDefaults, ...stripUndefined(options) };
     const input: SessionInput = { agentId, endpoint: this.#options.myDomainUrl };
-    if (o.bypassUser !== undefined) input.bypassUser = o.bypassUser;
-    if (o.tz !== undefined) input.tz = o.tz;
-    if (o.variables !== undefined) input.variables = o.variables;
-    if (o.maxQueue !== undefined) input.maxQueue = o.maxQueue;
-    if (o.onExpiry !== undefined) input.expiryPolicy = o.onExpiry;
-    if (o.maxRestarts !== undefined) input.maxRestarts = o.maxRestarts;
-    if (o.idleTimeoutMs !== undefined) input.idleTimeoutMs = o.idleTimeoutMs;
+    if (merged.bypassUser !== undefined) input.bypassUser = merged.bypassUser;
+    if (merged.tz !== undefined) input.tz = merged.tz;
+    if (merged.variables !== undefined) input.variables = merged.variables;
+    if (merged.maxQueue !== undefined) input.maxQueue = merged.maxQueue;
+    if (merged.onExpiry !== undefined) input.expiryPolicy = merged.onExpiry;
+    if (merged.maxRestarts !== undefined) input.maxRestarts = merged.maxRestarts;
+    if (merged.idleTimeoutMs !== undefined) input.idleTimeoutMs = merged.idleTimeoutMs;
     const actor = createActor(this.machine, { input, ...this.#actorOptions() });
-    return this.#track(actor, o.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
+    return this.#track(actor, merged.maxMessageLength ?? DEFAULT_MAX_MESSAGE_LENGTH);
   }
 
   /**
@@ -269,9 +269,9 @@ function noApiHost(myDomainUrl: string): never {
   );
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o))
-    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
+function stripUndefined<T extends object>(values: T): Partial<T> {
+  const defined: Partial<T> = {};
+  for (const [name, value] of Object.entries(values))
+    if (value !== undefined) (defined as Record<string, unknown>)[name] = value;
+  return defined;
 }

@@ -156,19 +156,23 @@ export function checkVariables(option: string, value: unknown): void {
 
 /** Validates the session options (merged over the client's defaults). */
 export function checkSessionOptions(options: Partial<SessionOptions>, prefix: string): void {
-  const o = options;
-  if (o.variables !== undefined) checkVariables(`${prefix}variables`, o.variables);
-  if (o.tz !== undefined && (typeof o.tz !== 'string' || o.tz.trim() === ''))
-    fail(`${prefix}tz`, 'must be a time zone name', o.tz);
-  if (o.bypassUser !== undefined && typeof o.bypassUser !== 'boolean')
-    fail(`${prefix}bypassUser`, 'must be a boolean', o.bypassUser);
-  if (o.onExpiry !== undefined && o.onExpiry !== 'restart' && o.onExpiry !== 'close')
-    fail(`${prefix}onExpiry`, "must be 'restart' or 'close'", o.onExpiry);
-  if (o.maxRestarts !== undefined) checkInt(`${prefix}maxRestarts`, o.maxRestarts, 0);
-  if (o.idleTimeoutMs !== undefined) checkInt(`${prefix}idleTimeoutMs`, o.idleTimeoutMs, 1);
-  if (o.maxQueue !== undefined) checkInt(`${prefix}maxQueue`, o.maxQueue, 0);
-  if (o.maxMessageLength !== undefined)
-    checkInt(`${prefix}maxMessageLength`, o.maxMessageLength, 1);
+  if (options.variables !== undefined) checkVariables(`${prefix}variables`, options.variables);
+  if (options.tz !== undefined && (typeof options.tz !== 'string' || options.tz.trim() === ''))
+    fail(`${prefix}tz`, 'must be a time zone name', options.tz);
+  if (options.bypassUser !== undefined && typeof options.bypassUser !== 'boolean')
+    fail(`${prefix}bypassUser`, 'must be a boolean', options.bypassUser);
+  if (
+    options.onExpiry !== undefined &&
+    options.onExpiry !== 'restart' &&
+    options.onExpiry !== 'close'
+  )
+    fail(`${prefix}onExpiry`, "must be 'restart' or 'close'", options.onExpiry);
+  if (options.maxRestarts !== undefined) checkInt(`${prefix}maxRestarts`, options.maxRestarts, 0);
+  if (options.idleTimeoutMs !== undefined)
+    checkInt(`${prefix}idleTimeoutMs`, options.idleTimeoutMs, 1);
+  if (options.maxQueue !== undefined) checkInt(`${prefix}maxQueue`, options.maxQueue, 0);
+  if (options.maxMessageLength !== undefined)
+    checkInt(`${prefix}maxMessageLength`, options.maxMessageLength, 1);
 }
 
 /** Validates one session's options; the agent id must be a BotDefinition id. */

@@ -217,12 +217,12 @@ export function resolveConnection(
 
 /** Session options from the session flags. */
 export function sessionOptionsOf(flags: SessionFlags): Omit<SessionOptions, 'agentId'> {
-  const o: Omit<SessionOptions, 'agentId'> = {};
-  if (flags.var !== undefined && flags.var.length > 0) o.variables = flags.var;
-  if (flags.idleTimeout !== undefined) o.idleTimeoutMs = flags.idleTimeout;
-  if (flags.onExpiry !== undefined) o.onExpiry = flags.onExpiry;
-  if (flags.maxRestarts !== undefined) o.maxRestarts = flags.maxRestarts;
-  return o;
+  const options: Omit<SessionOptions, 'agentId'> = {};
+  if (flags.var !== undefined && flags.var.length > 0) options.variables = flags.var;
+  if (flags.idleTimeout !== undefined) options.idleTimeoutMs = flags.idleTimeout;
+  if (flags.onExpiry !== undefined) options.onExpiry = flags.onExpiry;
+  if (flags.maxRestarts !== undefined) options.maxRestarts = flags.maxRestarts;
+  return options;
 }
 
 const VARIABLE_TYPES: Readonly<Record<string, VariableType>> = Object.fromEntries(

@@ -33,16 +33,16 @@ export type ControlHandler = (
 
 const EMPTY_QUERY: Readonly<Record<string, string>> = Object.freeze({});
 
-function statusFaultReply(x: Exchange, fault: StatusFault): JsonReply {
+function statusFaultReply(exchange: Exchange, fault: StatusFault): JsonReply {
   const headers: Record<string, string> =
     fault.retryAfter !== undefined ? { 'retry-after': String(fault.retryAfter) } : {};
   if (fault.body !== undefined) {
     const body = typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body);
-    return x.jsonText(fault.status, body, headers);
+    return exchange.jsonText(fault.status, body, headers);
   }
-  if (x.match.route === 'token') {
+  if (exchange.match.route === 'token') {
     const def = defaultOAuthError(fault.status);
-    return x.json(
+    return exchange.json(
       fault.status,
       {
         error: fault.error ?? def.error,
@@ -51,41 +51,46 @@ function statusFaultReply(x: Exchange, fault: StatusFault): JsonReply {
       headers,
     );
   }
-  return x.error(fault.status, fault.error, fault.message, headers);
+  return exchange.error(fault.status, fault.error, fault.message, headers);
 }
 
-function malformedReply(x: Exchange, kind: true | 'json' | 'shape'): JsonReply {
+function malformedReply(exchange: Exchange, kind: true | 'json' | 'shape'): JsonReply {
   return kind === 'shape'
-    ? x.jsonText(200, '{"unexpected":"emulator malformed reply"}')
-    : x.jsonText(200, '{"messages":[{"type":"Inform","id":');
+    ? exchange.jsonText(200, '{"unexpected":"emulator malformed reply"}')
+    : exchange.jsonText(200, '{"messages":[{"type":"Inform","id":');
 }
 
-async function route(x: Exchange, query: Readonly<Record<string, string>>): Promise<Reply> {
-  const m = x.match;
+async function route(exchange: Exchange, query: Readonly<Record<string, string>>): Promise<Reply> {
+  const m = exchange.match;
   switch (m.route) {
     case 'token':
-      return tokenRoute(x, query);
+      return tokenRoute(exchange, query);
     case 'start':
-      return startRoute(x, m.agentId!);
+      return startRoute(exchange, m.agentId!);
     case 'send':
-      return sendRoute(x, m.sessionId!);
+      return sendRoute(exchange, m.sessionId!);
     case 'stream':
-      return streamRoute(x, m.sessionId!);
+      return streamRoute(exchange, m.sessionId!);
     case 'end':
-      return endRoute(x, m.sessionId!);
+      return endRoute(exchange, m.sessionId!);
     case 'feedback':
-      return feedbackRoute(x, m.sessionId!);
+      return feedbackRoute(exchange, m.sessionId!);
     case 'status':
-      return statusRoute(x);
+      return statusRoute(exchange);
     case 'query':
-      return queryRoute(x, query);
+      return queryRoute(exchange, query);
     default:
       if (m.allow !== undefined) {
-        return x.error(405, 'MethodNotAllowedError', `Method ${x.req.method ?? ''} not allowed`, {
-          allow: m.allow,
-        });
+        return exchange.error(
+          405,
+          'MethodNotAllowedError',
+          `Method ${exchange.req.method ?? ''} not allowed`,
+          {
+            allow: m.allow,
+          },
+        );
       }
-      return x.error(404, 'NotFoundError', 'Resource not found');
+      return exchange.error(404, 'NotFoundError', 'Resource not found');
   }
 }
 
@@ -125,42 +130,45 @@ export async function handleRequest(
     time: state.now(),
   };
   state.record.add(entry);
-  const x = new Exchange(state, req, res, requestId, pathname, match, entry);
+  const exchange = new Exchange(state, req, res, requestId, pathname, match, entry);
   try {
-    await pipeline(x, query);
+    await pipeline(exchange, query);
   } catch (err) {
     // A bug in the emulator: answer 500 if still possible, never crash the process.
-    if (!res.headersSent && !x.closed) {
+    if (!res.headersSent && !exchange.closed) {
       const text = err instanceof Error ? err.message : String(err);
-      x.send(x.error(500, 'HttpServerErrorException', `Emulator error: ${text}`));
+      exchange.send(exchange.error(500, 'HttpServerErrorException', `Emulator error: ${text}`));
     } else {
-      x.releaseLock();
+      exchange.releaseLock();
       res.destroy();
     }
   }
 }
 
-async function pipeline(x: Exchange, query: Readonly<Record<string, string>>): Promise<void> {
-  const { state, req, entry, match } = x;
+async function pipeline(
+  exchange: Exchange,
+  query: Readonly<Record<string, string>>,
+): Promise<void> {
+  const { state, req, entry, match } = exchange;
   let fault: Fault | undefined;
   if (match.route !== 'unknown' && !state.closing) {
     fault = state.faults.take(match.route, match.sessionId);
     if (fault !== undefined) {
-      x.fault = fault;
+      exchange.fault = fault;
       entry.fault = faultName(fault);
     }
   }
   if (fault !== undefined && 'drop' in fault && fault.drop === 'before') {
-    x.drop();
+    exchange.drop();
     return;
   }
 
   const read = await readBody(req, state.options.maxBodyBytes);
-  if (read.kind === 'aborted' || x.closed) return;
+  if (read.kind === 'aborted' || exchange.closed) return;
   if (read.kind === 'too-large') {
     const headers: Record<string, string> = read.drained ? {} : { connection: 'close' };
-    x.send(
-      x.error(
+    exchange.send(
+      exchange.error(
         413,
         'PayloadTooLargeError',
         `Request body exceeds ${state.options.maxBodyBytes} bytes`,
@@ -173,50 +181,51 @@ async function pipeline(x: Exchange, query: Readonly<Record<string, string>>): P
   if (match.route === 'token') {
     if (mediaType(contentType) === 'application/x-www-form-urlencoded') {
       const form = parseFormBody(read.bytes);
-      x.body = form;
+      exchange.body = form;
       if (form !== undefined) entry.body = redactFields(form);
     }
   } else if (isJsonType(contentType)) {
     const parsed = parseJsonBody(read.bytes);
     if (parsed.ok) {
-      x.body = parsed.value;
+      exchange.body = parsed.value;
       entry.body = parsed.value;
     } else {
-      x.bodyProblem = parsed.problem;
+      exchange.bodyProblem = parsed.problem;
     }
   }
 
   let reply: Reply;
   if (fault !== undefined && 'status' in fault && !('streamError' in fault)) {
-    reply = statusFaultReply(x, fault);
+    reply = statusFaultReply(exchange, fault);
   } else if (fault !== undefined && 'sessionNotFound' in fault && match.sessionId !== undefined) {
     state.sessions.expire(match.sessionId, state.now());
-    reply = x.sessionNotFound(match.sessionId);
+    reply = exchange.sessionNotFound(match.sessionId);
   } else {
     try {
-      reply = await route(x, query);
+      reply = await route(exchange, query);
     } catch (err) {
       const text = err instanceof Error ? err.message : String(err);
-      reply = x.error(500, 'HttpServerErrorException', `Emulator error: ${text}`);
+      reply = exchange.error(500, 'HttpServerErrorException', `Emulator error: ${text}`);
     }
   }
 
   if (fault !== undefined && 'drop' in fault) {
-    x.drop();
+    exchange.drop();
     return;
   }
   const wait =
     (match.api ? state.options.latencyMs : 0) +
     (fault !== undefined && 'delayMs' in fault ? fault.delayMs : 0);
-  if (wait > 0) await x.pause(wait);
-  if (x.closed) {
-    x.releaseLock();
+  if (wait > 0) await exchange.pause(wait);
+  if (exchange.closed) {
+    exchange.releaseLock();
     return;
   }
   if (reply.kind === 'stream') {
-    await runStream(x, reply);
+    await runStream(exchange, reply);
     return;
   }
-  if (fault !== undefined && 'malformed' in fault) reply = malformedReply(x, fault.malformed);
-  x.send(reply);
+  if (fault !== undefined && 'malformed' in fault)
+    reply = malformedReply(exchange, fault.malformed);
+  exchange.send(reply);
 }

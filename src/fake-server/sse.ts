@@ -144,17 +144,20 @@ function midStreamFault(fault: Fault | undefined): MidStreamFault | undefined {
  * Sends a planned stream: headers, then each event paced by `streamChunkDelayMs`, then closes
  * the response. Stops early when the client goes away; applies the mid-stream faults.
  */
-export async function runStream(x: Exchange, reply: StreamReply): Promise<void> {
-  const { res, state } = x;
+export async function runStream(exchange: Exchange, reply: StreamReply): Promise<void> {
+  const { res, state } = exchange;
   const delay = state.options.streamChunkDelayMs;
-  const fault = midStreamFault(x.fault);
-  const malformed = x.fault !== undefined && 'malformed' in x.fault ? x.fault.malformed : undefined;
+  const fault = midStreamFault(exchange.fault);
+  const malformed =
+    exchange.fault !== undefined && 'malformed' in exchange.fault
+      ? exchange.fault.malformed
+      : undefined;
   const faultAt = fault ? (fault.afterEvents ?? 1) : -1;
-  x.streaming = true;
-  x.entry.status = 200;
-  state.record.replied(x.entry.route, 200);
-  if (x.closed) {
-    x.releaseLock();
+  exchange.streaming = true;
+  exchange.entry.status = 200;
+  state.record.replied(exchange.entry.route, 200);
+  if (exchange.closed) {
+    exchange.releaseLock();
     return;
   }
   res.writeHead(200, {
@@ -164,11 +167,11 @@ export async function runStream(x: Exchange, reply: StreamReply): Promise<void> 
   });
   res.flushHeaders();
   state.record.streamStarted();
-  x.entry.outcome = 'streamed';
+  exchange.entry.outcome = 'streamed';
   const { events, originEventId, traceId } = reply;
   for (let i = 0; i <= events.length; i++) {
-    if (i > 0 && delay > 0) await x.pause(delay);
-    if (x.closed) return;
+    if (i > 0 && delay > 0) await exchange.pause(delay);
+    if (exchange.closed) return;
     if (state.closing) {
       res.destroy();
       return;
@@ -177,39 +180,39 @@ export async function runStream(x: Exchange, reply: StreamReply): Promise<void> 
       if ('streamError' in fault) {
         const status = fault.status ?? 500;
         const body = errorBody(status, {
-          pathname: x.pathname,
-          requestId: x.requestId,
-          now: x.now(),
+          pathname: exchange.pathname,
+          requestId: exchange.requestId,
+          now: exchange.now(),
           error: fault.error,
           message: fault.message,
         });
         res.write(sseFrame('ERROR', originEventId, JSON.stringify(body)));
-        finish(x);
+        finish(exchange);
         return;
       }
       if ('stall' in fault) {
-        x.entry.outcome = 'stalled';
+        exchange.entry.outcome = 'stalled';
         // The server gives a turn its budget, then ends it with a 500 as an ERROR event.
         const timer = setTimeout(() => {
-          if (x.closed) return;
+          if (exchange.closed) return;
           const budget = state.options.turnBudgetMs;
           const body = errorBody(500, {
-            pathname: x.pathname,
-            requestId: x.requestId,
-            now: x.now(),
+            pathname: exchange.pathname,
+            requestId: exchange.requestId,
+            now: exchange.now(),
             error: 'HttpServerErrorException',
             message: turnBudgetMessage(budget),
           });
           res.write(sseFrame('ERROR', originEventId, JSON.stringify(body)));
-          finish(x);
+          finish(exchange);
         }, state.options.turnBudgetMs);
-        await x.untilClosed();
+        await exchange.untilClosed();
         clearTimeout(timer);
         return;
       }
       // Let what was written reach the socket first: the client sees the events, then a reset.
       await new Promise<void>((resolve) => res.write('', () => resolve()));
-      if (!x.closed) x.drop();
+      if (!exchange.closed) exchange.drop();
       return;
     }
     const ev = events[i];
@@ -219,7 +222,7 @@ export async function runStream(x: Exchange, reply: StreamReply): Promise<void> 
       data = malformed === 'shape' ? '{"unexpected":"emulator malformed event"}' : '{"timestamp":';
     } else {
       data = JSON.stringify({
-        timestamp: x.now(),
+        timestamp: exchange.now(),
         originEventId,
         traceId,
         offset: ev.offset,
@@ -228,11 +231,11 @@ export async function runStream(x: Exchange, reply: StreamReply): Promise<void> 
     }
     res.write(sseFrame(ev.event, originEventId, data));
   }
-  finish(x);
+  finish(exchange);
 }
 
-function finish(x: Exchange): void {
-  x.res.end();
-  x.state.record.streamCompleted();
-  x.releaseLock();
+function finish(exchange: Exchange): void {
+  exchange.res.end();
+  exchange.state.record.streamCompleted();
+  exchange.releaseLock();
 }

@@ -44,28 +44,28 @@ async function withinBudget<T>(work: Promise<T>, ms: number): Promise<T | typeof
  * error reply when a check fails.
  */
 export async function processTurn(
-  x: Exchange,
+  exchange: Exchange,
   sessionId: string,
   streaming: boolean,
 ): Promise<ProcessedTurn | JsonReply> {
-  const { state } = x;
-  const parsed = x.validate(SendMessageRequestSchema);
+  const { state } = exchange;
+  const parsed = exchange.validate(SendMessageRequestSchema);
   if (!parsed.ok) return parsed.reply;
   const request = parsed.value;
-  const session = x.openSession(sessionId);
+  const session = exchange.openSession(sessionId);
   if (!('id' in session)) return session;
-  if (session.inFlight) return x.error(423);
+  if (session.inFlight) return exchange.error(423);
   const sequenceId = request.message.sequenceId;
   if (
     state.options.strictSequence &&
     session.lastSequenceId !== undefined &&
     sequenceId <= session.lastSequenceId
   ) {
-    return x.badRequest(
+    return exchange.badRequest(
       `Invalid sequenceId: ${sequenceId} must be greater than the last sequenceId ${session.lastSequenceId}`,
     );
   }
-  x.holdLock(session);
+  exchange.holdLock(session);
   session.sequenceIds.push(sequenceId);
   session.lastSequenceId =
     session.lastSequenceId === undefined
@@ -96,14 +96,14 @@ export async function processTurn(
     const budget = state.options.turnBudgetMs;
     const reply = await withinBudget(Promise.resolve(state.agent.reply(turn)), budget);
     if (reply === OVER_BUDGET) {
-      return x.error(500, 'HttpServerErrorException', turnBudgetMessage(budget));
+      return exchange.error(500, 'HttpServerErrorException', turnBudgetMessage(budget));
     }
     messages = completeReply(reply, planId);
   } catch (err) {
-    return x.error(500, 'HttpServerErrorException', `The agent failed: ${errorText(err)}`);
+    return exchange.error(500, 'HttpServerErrorException', `The agent failed: ${errorText(err)}`);
   }
 
-  const fault = x.fault;
+  const fault = exchange.fault;
   let endReason = session.pendingServerEnd;
   if (fault !== undefined && 'sessionEnded' in fault) endReason = fault.reason ?? 'Action';
   if (endReason !== undefined && !messages.some((m) => m.type === 'SessionEnded')) {
@@ -118,7 +118,7 @@ export async function processTurn(
   const ended = messages.find((m) => m.type === 'SessionEnded');
   if (ended !== undefined) {
     const reason = typeof ended.reason === 'string' ? ended.reason : 'Action';
-    state.sessions.end(session.id, 'server', reason, x.now());
+    state.sessions.end(session.id, 'server', reason, exchange.now());
   }
   return { session, messages };
 }

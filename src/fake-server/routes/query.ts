@@ -25,21 +25,26 @@ const FIELD_NAMES: Readonly<Record<string, string>> = {
 const QUERY =
   /^\s*SELECT\s+(.+?)\s+FROM\s+(\w+)\s+WHERE\s+(\w+)\s*=\s*'((?:[^'\\]|\\.)*)'\s*(?:LIMIT\s+\d+\s*)?$/i;
 
-function restError(x: Exchange, status: number, errorCode: string, message: string): JsonReply {
-  return x.json(status, [{ message, errorCode }]);
+function restError(
+  exchange: Exchange,
+  status: number,
+  errorCode: string,
+  message: string,
+): JsonReply {
+  return exchange.json(status, [{ message, errorCode }]);
 }
 
 /** The SOQL query route. */
-export function queryRoute(x: Exchange, query: Readonly<Record<string, string>>): JsonReply {
-  const { state } = x;
+export function queryRoute(exchange: Exchange, query: Readonly<Record<string, string>>): JsonReply {
+  const { state } = exchange;
   if (state.options.requireAuth) {
-    const check = state.tokens.check(x.req.headers.authorization, x.now());
+    const check = state.tokens.check(exchange.req.headers.authorization, exchange.now());
     if (check !== 'ok' && check !== 'opaque') {
-      return restError(x, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
+      return restError(exchange, 401, 'INVALID_SESSION_ID', 'Session expired or invalid');
     }
     if (!state.options.scope.split(/\s+/).includes('api')) {
       return restError(
-        x,
+        exchange,
         403,
         'INVALID_SESSION_ID',
         'This session is not valid for use with the REST API',
@@ -48,19 +53,19 @@ export function queryRoute(x: Exchange, query: Readonly<Record<string, string>>)
   }
   const q = query.q;
   if (q === undefined || q.trim() === '') {
-    return restError(x, 400, 'MALFORMED_QUERY', 'A query string has to be specified');
+    return restError(exchange, 400, 'MALFORMED_QUERY', 'A query string has to be specified');
   }
   const m = QUERY.exec(q);
-  if (!m) return restError(x, 400, 'MALFORMED_QUERY', `unexpected query: ${q}`);
+  if (!m) return restError(exchange, 400, 'MALFORMED_QUERY', `unexpected query: ${q}`);
   const [, fieldList = '', object = '', where = '', rawValue = ''] = m;
   if (object.toLowerCase() !== 'botdefinition') {
-    return restError(x, 400, 'INVALID_TYPE', `sObject type '${object}' is not supported.`);
+    return restError(exchange, 400, 'INVALID_TYPE', `sObject type '${object}' is not supported.`);
   }
   const fields = fieldList.split(',').map((f) => f.trim().toLowerCase());
   const unknownField = fields.find((f) => FIELDS[f] === undefined);
   if (unknownField !== undefined) {
     return restError(
-      x,
+      exchange,
       400,
       'INVALID_FIELD',
       `No such column '${unknownField}' on entity 'BotDefinition'.`,
@@ -74,12 +79,12 @@ export function queryRoute(x: Exchange, query: Readonly<Record<string, string>>)
     agent = state.agents.list().find((a) => a.id.slice(0, 15) === value.slice(0, 15));
   else
     return restError(
-      x,
+      exchange,
       400,
       'INVALID_FIELD',
       `No such column '${where}' on entity 'BotDefinition'.`,
     );
-  const version = /\/v(\d+\.\d+)\//.exec(x.pathname)?.[1] ?? '62.0';
+  const version = /\/v(\d+\.\d+)\//.exec(exchange.pathname)?.[1] ?? '62.0';
   const records =
     agent === undefined
       ? []
@@ -92,5 +97,5 @@ export function queryRoute(x: Exchange, query: Readonly<Record<string, string>>)
             ...Object.fromEntries(fields.map((f) => [FIELD_NAMES[f], FIELDS[f]!(agent)])),
           },
         ];
-  return x.json(200, { totalSize: records.length, done: true, records });
+  return exchange.json(200, { totalSize: records.length, done: true, records });
 }

@@ -45,31 +45,32 @@ function sameOrigin(a: string, b: string): boolean {
  * org's My Domain 500 `EngineConfigLookupException`, an inactive agent 422, `bypassUser: true` on
  * an Employee agent 400 `AgentApiException`.
  */
-export async function startRoute(x: Exchange, agentId: string): Promise<JsonReply> {
-  const denied = x.authorize();
+export async function startRoute(exchange: Exchange, agentId: string): Promise<JsonReply> {
+  const denied = exchange.authorize();
   if (denied) return denied;
-  if (!isAgentId(agentId)) return x.badRequest(invalidAgentIdMessage(agentId));
-  const bodyError = x.requireJsonBody();
+  if (!isAgentId(agentId)) return exchange.badRequest(invalidAgentIdMessage(agentId));
+  const bodyError = exchange.requireJsonBody();
   if (bodyError) return bodyError;
-  const parsed = x.validate(StartSessionRequestSchema);
+  const parsed = exchange.validate(StartSessionRequestSchema);
   if (!parsed.ok) return parsed.reply;
   const req = parsed.value;
-  const { state } = x;
+  const { state } = exchange;
   const agent = state.agents.find(agentId);
   if (agent === undefined) {
-    return x.error(500, 'HttpServerErrorException', unknownAgentMessage(x.requestId));
+    return exchange.error(500, 'HttpServerErrorException', unknownAgentMessage(exchange.requestId));
   }
-  if (agent.connected === false) return x.error(401, 'UnauthorizedException', NOT_ATTACHED_MESSAGE);
+  if (agent.connected === false)
+    return exchange.error(401, 'UnauthorizedException', NOT_ATTACHED_MESSAGE);
   if (!sameOrigin(req.instanceConfig.endpoint, state.myDomainUrl)) {
-    return x.error(
+    return exchange.error(
       500,
       ENGINE_CONFIG_ERROR,
       `Could not find the engine config for the endpoint ${req.instanceConfig.endpoint}`,
     );
   }
-  if (!agent.active) return x.error(422);
+  if (!agent.active) return exchange.error(422);
   if (agent.type === 'employee' && req.bypassUser === true) {
-    return x.error(400, 'AgentApiException', INVALID_USER_MESSAGE);
+    return exchange.error(400, 'AgentApiException', INVALID_USER_MESSAGE);
   }
   const sessionId = newApiId();
   const session = state.sessions.create({
@@ -79,7 +80,7 @@ export async function startRoute(x: Exchange, agentId: string): Promise<JsonRepl
     tz: req.tz,
     bypassUser: req.bypassUser,
     variables: req.variables ?? [],
-    now: x.now(),
+    now: exchange.now(),
     baseUrl: state.url,
   });
   let messagesJson: string;
@@ -98,14 +99,14 @@ export async function startRoute(x: Exchange, agentId: string): Promise<JsonRepl
     const ended = messages.find((m) => m.type === 'SessionEnded');
     if (ended !== undefined) {
       const reason = typeof ended.reason === 'string' ? ended.reason : 'Action';
-      state.sessions.end(sessionId, 'server', reason, x.now());
+      state.sessions.end(sessionId, 'server', reason, exchange.now());
     }
   } catch (err) {
-    state.sessions.end(sessionId, 'server', 'Error', x.now());
+    state.sessions.end(sessionId, 'server', 'Error', exchange.now());
     const text = err instanceof Error ? err.message : String(err);
-    return x.error(500, 'HttpServerErrorException', `The agent failed: ${text}`);
+    return exchange.error(500, 'HttpServerErrorException', `The agent failed: ${text}`);
   }
-  return x.jsonText(
+  return exchange.jsonText(
     200,
     `{"sessionId":${JSON.stringify(sessionId)},"_links":${session.linksJson},"messages":${messagesJson}}`,
     { 'x-session-mode': 'default' },

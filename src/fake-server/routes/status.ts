@@ -4,8 +4,8 @@ import type { JsonReply } from '../reply.js';
 const UP = '{"status":"UP"}';
 
 /** `GET /status`: `{"status":"UP"}` (a Bearer token is required, as on every Agent API call). */
-export function statusRoute(x: Exchange): JsonReply {
-  const denied = x.authorize();
+export function statusRoute(exchange: Exchange): JsonReply {
+  const denied = exchange.authorize();
   if (denied) return denied;
-  return x.jsonText(200, UP);
+  return exchange.jsonText(200, UP);
 }
