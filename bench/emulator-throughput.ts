@@ -20,7 +20,8 @@ import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { apiPaths, TOKEN_PATH } from '../src/api/index.js';
+import { apiPaths } from '../src/api/index.js';
+import { rawSessions } from './lib/wire.js';
 
 interface Histogram {
   average: number;
@@ -155,35 +156,6 @@ function stopChild(s: Server): Promise<void> {
   });
 }
 
-async function prepareEmulator(url: string, sessions: number) {
-  const tokenRes = await fetch(url + TOKEN_PATH, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials&client_id=bench&client_secret=bench',
-  });
-  const { access_token: token } = (await tokenRes.json()) as { access_token: string };
-  const headers = {
-    authorization: `Bearer ${token}`,
-    'content-type': 'application/json',
-    accept: 'application/json',
-  };
-  const ids: string[] = [];
-  for (let i = 0; i < sessions; i++) {
-    const r = await fetch(url + apiPaths.startSession(AGENT_ID), {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        externalSessionKey: randomUUID(),
-        instanceConfig: { endpoint: 'https://example-org.my.salesforce.com' },
-        streamingCapabilities: { chunkTypes: ['Text'] },
-        bypassUser: true,
-      }),
-    });
-    ids.push(((await r.json()) as { sessionId: string }).sessionId);
-  }
-  return { headers, ids };
-}
-
 interface Measure {
   rps: number;
   p50: number;
@@ -252,7 +224,7 @@ async function measure(args: {
     // so that load from elsewhere on the machine hits both alike.
     const [emu, raw] = await Promise.all([startChild('emulator'), startChild('bare')]);
     try {
-      const e = await prepareEmulator(emu.url, args.sessions);
+      const e = await rawSessions(emu.url, args.sessions);
       const b = {
         headers: { 'content-type': 'application/json', authorization: 'Bearer x' },
         ids: Array.from({ length: args.sessions }, () => randomUUID()),

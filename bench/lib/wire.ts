@@ -76,6 +76,20 @@ export async function startRawSession(ep: Endpoint, ax: AxiosInstance = axios): 
   return res.data.sessionId;
 }
 
+/**
+ * A token and `count` server sessions started one after another without the library: the
+ * sessions a load test of the emulator sends its messages to, with the headers to send them.
+ */
+export async function rawSessions(
+  url: string,
+  count: number,
+): Promise<{ headers: Record<string, string>; ids: string[] }> {
+  const ep = await endpointOf(url);
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) ids.push(await startRawSession(ep));
+  return { headers: apiHeaders(ep), ids };
+}
+
 /** Ends a server session (best effort). */
 export async function endRawSession(ep: Endpoint, sessionId: string): Promise<void> {
   await axios

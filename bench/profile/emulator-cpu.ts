@@ -9,19 +9,18 @@
  * `node --import tsx bench/profile/emulator-cpu.ts [windows] [seconds] [--prof]` (Linux).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { apiPaths, TOKEN_PATH } from '../../src/api/index.js';
+import { apiPaths } from '../../src/api/index.js';
+import { rawSessions } from '../lib/wire.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const windows = Number(args[0] ?? 4);
 const seconds = Number(args[1] ?? 3);
 const prof = process.argv.includes('--prof');
-const AGENT_ID = '0Xx000000000001AAA';
 const TEXT = 'What is the status of my request?';
 const SESSIONS = 64;
 const TICKS = 100; // USER_HZ on Linux
@@ -53,31 +52,6 @@ function start(kind: 'emulator' | 'bare'): Promise<Server> {
 function cpuOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS;
-}
-
-async function sessionsOf(url: string) {
-  const tokenRes = await fetch(url + TOKEN_PATH, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: 'grant_type=client_credentials&client_id=bench&client_secret=bench',
-  });
-  const { access_token: token } = (await tokenRes.json()) as { access_token: string };
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const ids: string[] = [];
-  for (let i = 0; i < SESSIONS; i++) {
-    const r = await fetch(url + apiPaths.startSession(AGENT_ID), {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({
-        externalSessionKey: randomUUID(),
-        instanceConfig: { endpoint: url },
-        streamingCapabilities: { chunkTypes: ['Text'] },
-        bypassUser: true,
-      }),
-    });
-    ids.push(((await r.json()) as { sessionId: string }).sessionId);
-  }
-  return { headers, ids };
 }
 
 async function window(s: Server, headers: Record<string, string>, ids: string[], secs: number) {
@@ -112,7 +86,7 @@ async function window(s: Server, headers: Record<string, string>, ids: string[],
 
 const emu = await start('emulator');
 const bare = await start('bare');
-const e = await sessionsOf(emu.url);
+const e = await rawSessions(emu.url, SESSIONS);
 const b = { headers: { 'content-type': 'application/json' }, ids: e.ids };
 await window(emu, e.headers, e.ids, 6);
 await window(bare, b.headers, b.ids, 6);
