@@ -5,7 +5,7 @@
  * docs/lifecycle.md and docs/scale-out.md list, each counted on its own).
  */
 import type { RecordedRequest, SessionInfo } from '../../src/fake-server/index.js';
-import type { NodeAnswer, NodeEnded } from '../../test/manager/fixtures/protocol.js';
+import type { NodeAnswer, NodeEnded, NodeEvent } from '../../test/manager/fixtures/protocol.js';
 import { isKnownCode, type Violation } from './ledger.js';
 import type { ScaleOutFault } from './options.js';
 
@@ -62,8 +62,11 @@ export class ScaleOutLedger {
   readonly turnFailed = new Map<string, number>();
   /** `conversation.reset` events. */
   readonly resets: { node: string; key: string; previousSessionId: string; ended: boolean }[] = [];
-  /** Which node started each server session (from its `started` lines). */
+  /** Which node started each server session (from its `started` lines), and when it said so. */
   readonly startedBy = new Map<string, string>();
+  readonly startedAt = new Map<string, number>();
+  /** Every event the nodes reported, as it came: read back to explain a leaked session. */
+  readonly nodeEvents: { at: number; node: string; event: NodeEvent }[] = [];
   /** Nodes that were killed (SIGKILL) and when; nodes that left on SIGTERM, with what they left unfinished. */
   readonly killedAt = new Map<string, number>();
   readonly leftUnfinished = new Map<string, string[]>();
@@ -269,9 +272,56 @@ export function checkScaleOut(
       );
       ledger.violation(
         'leaked',
-        `${s.sessionId} (started by ${starter ?? 'no node that said so'} at ${new Date(s.createdAt).toISOString()}, ${s.turns} turns, conversation ${[...keys].join(',')}) is still open`,
+        `${s.sessionId} (started by ${starter ?? 'no node that said so'} at ${new Date(s.createdAt).toISOString()}, ${s.turns} turns, conversation ${[...keys].join(',')}) is still open; what happened around it: ${timelineOf(ledger, s, keys).join('; ')}`,
       );
     }
   }
   return counts;
+}
+
+/**
+ * What the run saw of a leaked session and its conversations, in time order: its start, the
+ * answers and ends of its keys, the nodes' events for them, and the faults from 10 s before it.
+ */
+function timelineOf(ledger: ScaleOutLedger, session: SessionInfo, keys: Set<string>): string[] {
+  const lines: { at: number; text: string }[] = [];
+  const startedAt = ledger.startedAt.get(session.sessionId);
+  if (startedAt !== undefined) {
+    lines.push({ at: startedAt, text: `${ledger.startedBy.get(session.sessionId)} started it` });
+  }
+  for (const m of ledger.messages) {
+    if (!keys.has(m.key) || m.settledAt === undefined) continue;
+    const results = m.attempts.map((a) => `${a.node} ${a.result}`).join(', ');
+    const answer = m.answers[0];
+    const reply = answer?.ok ? `on ${answer.sessionId}` : (answer?.error.code ?? 'no answer');
+    lines.push({ at: m.settledAt, text: `${m.key} message ${m.token} (${results}) ${reply}` });
+  }
+  for (const e of ledger.nodeEvents) {
+    if (keys.has(e.event.key)) lines.push({ at: e.at, text: `${e.node} ${describe(e.event)}` });
+  }
+  for (const f of ledger.faults) {
+    if (f.at >= session.createdAt - 10_000) {
+      lines.push({ at: f.at, text: `fault ${f.kind}${f.node ? ` ${f.node}` : ''}` });
+    }
+  }
+  return lines
+    .sort((a, b) => a.at - b.at)
+    .map((l) => `${new Date(l.at).toISOString().slice(11, 23)} ${l.text}`);
+}
+
+function describe(event: NodeEvent): string {
+  switch (event.type) {
+    case 'conversation.reset':
+      return `${event.type} ${event.key} ${event.cause} ${event.previousSessionId} ended=${event.previousEnded}`;
+    case 'conversation.restarted':
+      return `${event.type} ${event.key} ${event.previousSessionId} → ${event.sessionId}`;
+    case 'conversation.persist-failed':
+      return `${event.type} ${event.key} leaseLost=${event.leaseLost} ${event.error.code}`;
+    case 'turn.failed':
+      return `${event.type} ${event.key} ${event.error.code}`;
+    case 'conversation.closed':
+      return `${event.type} ${event.key} ${event.reason}`;
+    default:
+      return `${event.type} ${event.key}`;
+  }
 }

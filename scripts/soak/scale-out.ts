@@ -115,6 +115,7 @@ export async function runScaleOut(
       storeFailFast: true,
       sessionStarts: true,
       onEvent: (name, event) => {
+        ledger.nodeEvents.push({ at: Date.now(), node: name, event });
         if (event.type === 'turn.failed') {
           const at = `${name}|${event.key}`;
           ledger.turnFailed.set(at, (ledger.turnFailed.get(at) ?? 0) + 1);
@@ -127,7 +128,10 @@ export async function runScaleOut(
           });
         }
       },
-      onStarted: (name, sessionId) => ledger.startedBy.set(sessionId, name),
+      onStarted: (name, sessionId) => {
+        ledger.startedBy.set(sessionId, name);
+        ledger.startedAt.set(sessionId, Date.now());
+      },
     });
     roster.push(node);
     return node;
