@@ -5,7 +5,6 @@
  * the next session round-robin, so a session never has two turns in flight. Variants run
  * interleaved in rounds; throughput ratios are paired per round.
  */
-import { joinUrl } from '../src/api/index.js';
 import type { AgentSession } from '../src/index.js';
 import { pool } from './lib/pool.js';
 import { childArgs, printResult, progress } from './lib/process.js';
@@ -14,14 +13,13 @@ import {
   AGENT_ID,
   TEXT,
   apiHeaders,
-  apiPaths,
   axiosSend,
   endpointOf,
   keepAliveAgent,
   libraryClient,
   nodeSend,
-  sendBody,
-  startRawSession,
+  openRawSession,
+  type RawSession,
   tunedAxios,
 } from './lib/wire.js';
 
@@ -75,24 +73,23 @@ export async function runConcurrency(args: ConcurrencyArgs): Promise<Concurrency
   progress(`concurrency: ${n} library sessions started in ${startSeconds.toFixed(1)} s`);
 
   const ax = tunedAxios();
-  const rawIds: string[] = new Array<string>(n);
+  // One sequence per raw session, shared by the axios and node:http variants.
+  const raw: RawSession[] = new Array<RawSession>(n);
   await pool(n, args.inFlight, async (i) => {
-    rawIds[i] = await startRawSession(ep, ax);
+    raw[i] = await openRawSession(ep, ax);
   });
-  const rawUrls = rawIds.map((id) => joinUrl(ep.apiBase, apiPaths.messages(id)));
-  const rawSeq = new Array<number>(n).fill(0);
   const agent = keepAliveAgent();
-  const nodeUrls = rawUrls.map((u) => new URL(u));
+  const nodeUrls = raw.map((r) => new URL(r.messagesUrl));
 
   const variants: Record<string, Turn> = {
     library: (i) => sessions[i % n]!.send(TEXT),
     axios: (i) => {
-      const k = i % n;
-      return axiosSend(ax, rawUrls[k]!, headers, sendBody(++rawSeq[k]!));
+      const r = raw[i % n]!;
+      return axiosSend(ax, r.messagesUrl, headers, r.nextBody());
     },
     nodeHttp: (i) => {
       const k = i % n;
-      return nodeSend(agent, nodeUrls[k]!, headers, sendBody(++rawSeq[k]!));
+      return nodeSend(agent, nodeUrls[k]!, headers, raw[k]!.nextBody());
     },
   };
   const names = Object.keys(variants);

@@ -10,7 +10,6 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Redis } from 'ioredis';
-import { joinUrl } from '../src/api/index.js';
 import type { AgentforceClient } from '../src/index.js';
 import { RedisStore } from '../src/redis.js';
 import { childArgs, printResult, progress } from './lib/process.js';
@@ -19,17 +18,15 @@ import {
   AGENT_ID,
   TEXT,
   apiHeaders,
-  apiPaths,
-  axiosSend,
   defaultAxios,
+  type Endpoint,
   endpointOf,
   keepAliveAgent,
   libraryClient,
   nodeSend,
-  sendBody,
-  startRawSession,
+  openRawSession,
+  rawAxiosTurns,
   tunedAxios,
-  type Endpoint,
 } from './lib/wire.js';
 
 export interface TurnOverheadArgs {
@@ -123,12 +120,7 @@ function variants(ep: Endpoint, client: AgentforceClient, redisStore?: RedisStor
   const headers = apiHeaders(ep);
   const rawAxios = (name: string, ax: ReturnType<typeof tunedAxios>): Variant => ({
     name,
-    async open() {
-      const sessionId = await startRawSession(ep, ax);
-      const url = joinUrl(ep.apiBase, apiPaths.messages(sessionId));
-      let seq = 0;
-      return () => axiosSend(ax, url, headers, sendBody(++seq));
-    },
+    open: () => rawAxiosTurns(ep, ax),
   });
   const agent = keepAliveAgent();
   return [
@@ -145,10 +137,9 @@ function variants(ep: Endpoint, client: AgentforceClient, redisStore?: RedisStor
     {
       name: 'nodeHttp',
       async open() {
-        const sessionId = await startRawSession(ep);
-        const url = new URL(joinUrl(ep.apiBase, apiPaths.messages(sessionId)));
-        let seq = 0;
-        return () => nodeSend(agent, url, headers, sendBody(++seq));
+        const session = await openRawSession(ep);
+        const url = new URL(session.messagesUrl);
+        return () => nodeSend(agent, url, headers, session.nextBody());
       },
     },
     managedVariant('managed', client),

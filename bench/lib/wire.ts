@@ -76,6 +76,33 @@ export async function startRawSession(ep: Endpoint, ax: AxiosInstance = axios): 
   return res.data.sessionId;
 }
 
+/** A server session started without the library: where its messages go, and their bodies. */
+export interface RawSession {
+  messagesUrl: string;
+  /** The body of its next message: `sequenceId` one higher on each call. */
+  nextBody(): unknown;
+}
+
+/** Starts a server session with a plain POST through `ax`, ready for raw turns. */
+export async function openRawSession(ep: Endpoint, ax: AxiosInstance = axios): Promise<RawSession> {
+  const sessionId = await startRawSession(ep, ax);
+  let sequenceId = 0;
+  return {
+    messagesUrl: joinUrl(ep.apiBase, apiPaths.messages(sessionId)),
+    nextBody: () => sendBody(++sequenceId),
+  };
+}
+
+/** The raw axios baseline: a session started through `ax`, and a function sending its next turn. */
+export async function rawAxiosTurns(
+  ep: Endpoint,
+  ax: AxiosInstance,
+): Promise<() => Promise<unknown>> {
+  const session = await openRawSession(ep, ax);
+  const headers = apiHeaders(ep);
+  return () => axiosSend(ax, session.messagesUrl, headers, session.nextBody());
+}
+
 /**
  * A token and `count` server sessions started one after another without the library: the
  * sessions a load test of the emulator sends its messages to, with the headers to send them.
