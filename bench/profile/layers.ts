@@ -5,7 +5,6 @@
  * `node --import tsx bench/profile/layers.ts <bench emulator url> [turns] [rounds]`.
  */
 import { createActor } from 'xstate';
-import { joinUrl } from '../../src/api/index.js';
 import { TokenManager, toAuthProvider } from '../../src/auth.js';
 import { parseMessagesReply } from '../../src/http/parse.js';
 import { apiRequest, type ApiContext } from '../../src/http/request.js';
@@ -14,11 +13,10 @@ import { createTransport, destroyTransport } from '../../src/http/transport.js';
 import {
   AGENT_ID,
   TEXT,
-  apiHeaders,
   apiPaths,
-  axiosSend,
   endpointOf,
   libraryClient,
+  rawAxiosTurns,
   sendBody,
   startRawSession,
   tunedAxios,
@@ -31,9 +29,7 @@ const rounds = Number(process.argv[4] ?? 5);
 const ep = await endpointOf(url);
 
 const ax = tunedAxios();
-const rawId = await startRawSession(ep, ax);
-const rawUrl = joinUrl(ep.apiBase, apiPaths.messages(rawId));
-let rawSeq = 0;
+const axiosTurn = await rawAxiosTurns(ep, ax);
 
 const transport = createTransport({ timeoutMs: 125_000, maxSockets: 256 });
 const ctx: ApiContext = {
@@ -68,7 +64,7 @@ const session = client.session({ agentId: AGENT_ID });
 await session.start();
 
 const layers: Record<string, () => Promise<unknown>> = {
-  axios: () => axiosSend(ax, rawUrl, apiHeaders(ep), sendBody(++rawSeq)),
+  axios: axiosTurn,
   apiRequest: async () =>
     parseMessagesReply(
       await apiRequest(ctx, {

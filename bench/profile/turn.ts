@@ -3,17 +3,12 @@
  * `node --cpu-prof --import tsx bench/profile/turn.ts <emulator url> [turns] [raw]`.
  * With `raw`, the same POSTs go through axios configured as the library does, for comparison.
  */
-import { joinUrl } from '../../src/api/index.js';
 import {
   AGENT_ID,
   TEXT,
-  apiHeaders,
-  apiPaths,
-  axiosSend,
   endpointOf,
   libraryClient,
-  sendBody,
-  startRawSession,
+  rawAxiosTurns,
   tunedAxios,
 } from '../lib/wire.js';
 
@@ -26,12 +21,7 @@ let turn: () => Promise<unknown>;
 let close = () => {};
 if (raw) {
   const ep = await endpointOf(url);
-  const ax = tunedAxios();
-  const sessionId = await startRawSession(ep, ax);
-  const target = joinUrl(ep.apiBase, apiPaths.messages(sessionId));
-  const headers = apiHeaders(ep);
-  let seq = 0;
-  turn = () => axiosSend(ax, target, headers, sendBody(++seq));
+  turn = await rawAxiosTurns(ep, tunedAxios());
 } else {
   const client = libraryClient(url);
   const session = client.session({ agentId: AGENT_ID });
