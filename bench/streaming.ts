@@ -7,7 +7,7 @@
  * events per second. Variants run interleaved in rounds.
  */
 import { createParser } from 'eventsource-parser';
-import http from 'node:http';
+import type http from 'node:http';
 import { joinUrl } from '../src/api/index.js';
 import { childArgs, printResult, progress } from './lib/process.js';
 import { microsSince, round, roundSummary, summarize, type Summary } from './lib/stats.js';
@@ -19,6 +19,7 @@ import {
   endpointOf,
   keepAliveAgent,
   libraryClient,
+  nodePost,
   sendBody,
   startRawSession,
   type Endpoint,
@@ -77,15 +78,8 @@ function bareStream(ep: Endpoint, agent: http.Agent, sessionId: string): StreamT
       let firstDeltaUs = -1;
       let totalUs = -1;
       let events = 0;
-      const req = http.request(
-        {
-          agent,
-          method: 'POST',
-          hostname: url.hostname,
-          port: url.port,
-          path: url.pathname,
-          headers: { ...headers, 'content-length': Buffer.byteLength(payload) },
-        },
+      nodePost(
+        { agent, url, headers, payload },
         (res) => {
           if (res.statusCode !== 200) {
             res.resume();
@@ -108,9 +102,8 @@ function bareStream(ep: Endpoint, agent: http.Agent, sessionId: string): StreamT
           });
           res.on('error', reject);
         },
+        reject,
       );
-      req.on('error', reject);
-      req.end(payload);
     });
   };
 }

@@ -175,15 +175,8 @@ export function nodeSend(
 ): Promise<unknown> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        method: 'POST',
-        hostname: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        headers: { ...headers, 'content-length': Buffer.byteLength(payload) },
-      },
+    nodePost(
+      { agent, url, headers, payload },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -201,10 +194,34 @@ export function nodeSend(
         });
         res.on('error', reject);
       },
+      reject,
     );
-    req.on('error', reject);
-    req.end(payload);
   });
+}
+
+/**
+ * A bare `node:http` POST of `payload` (JSON text) on `agent`: `onResponse` reads the reply,
+ * `onError` gets a failed request.
+ */
+export function nodePost(
+  request: { agent: http.Agent; url: URL; headers: Record<string, string>; payload: string },
+  onResponse: (res: http.IncomingMessage) => void,
+  onError: (err: Error) => void,
+): void {
+  const { agent, url, headers, payload } = request;
+  const req = http.request(
+    {
+      agent,
+      method: 'POST',
+      hostname: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      headers: { ...headers, 'content-length': Buffer.byteLength(payload) },
+    },
+    onResponse,
+  );
+  req.on('error', onError);
+  req.end(payload);
 }
 
 export { apiPaths, joinUrl };
