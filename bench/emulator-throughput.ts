@@ -21,7 +21,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { apiPaths } from '../src/api/index.js';
-import { rawSessions } from './lib/wire.js';
+import { messageRequest, rawSessions } from './lib/wire.js';
 
 interface Histogram {
   average: number;
@@ -170,22 +170,7 @@ async function load(
   ids: readonly string[],
   opts: { duration: number; connections: number },
 ): Promise<Measure> {
-  let n = 0;
-  const request: AutocannonRequest = {
-    method: 'POST',
-    headers,
-    setupRequest: (req) => {
-      const i = n++;
-      return {
-        ...req,
-        path: apiPaths.messages(ids[i % ids.length]!),
-        body: JSON.stringify({
-          message: { type: 'Text', sequenceId: i + 1, text: TEXT },
-          variables: [],
-        }),
-      };
-    },
-  };
+  const request: AutocannonRequest = messageRequest(headers, ids, TEXT);
   const result = await autocannon({
     url,
     connections: opts.connections,

@@ -117,6 +117,30 @@ export async function rawSessions(
   return { headers: apiHeaders(ep), ids };
 }
 
+/**
+ * The autocannon request of the emulator load tests: each request is a message to the next of
+ * `ids`, its `sequenceId` counting up across them (the emulator under load is not strict).
+ */
+export function messageRequest(
+  headers: Record<string, string>,
+  ids: readonly string[],
+  text: string,
+) {
+  let n = 0;
+  return {
+    method: 'POST',
+    headers,
+    setupRequest: <R extends object>(req: R) => {
+      const i = n++;
+      return {
+        ...req,
+        path: apiPaths.messages(ids[i % ids.length]!),
+        body: JSON.stringify(sendBody(i + 1, text)),
+      };
+    },
+  };
+}
+
 /** Ends a server session (best effort). */
 export async function endRawSession(ep: Endpoint, sessionId: string): Promise<void> {
   await axios

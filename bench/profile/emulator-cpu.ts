@@ -14,8 +14,7 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { apiPaths } from '../../src/api/index.js';
-import { rawSessions } from '../lib/wire.js';
+import { messageRequest, rawSessions } from '../lib/wire.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const windows = Number(args[0] ?? 4);
@@ -55,30 +54,13 @@ function cpuOf(pid: number): number {
 }
 
 async function window(s: Server, headers: Record<string, string>, ids: string[], secs: number) {
-  let n = 0;
   const before = cpuOf(s.child.pid!);
   const result = await autocannon({
     url: s.url,
     connections: 16,
     pipelining: 1,
     duration: secs,
-    requests: [
-      {
-        method: 'POST',
-        headers,
-        setupRequest: (req: object) => {
-          const i = n++;
-          return {
-            ...req,
-            path: apiPaths.messages(ids[i % ids.length]!),
-            body: JSON.stringify({
-              message: { type: 'Text', sequenceId: i + 1, text: TEXT },
-              variables: [],
-            }),
-          };
-        },
-      },
-    ],
+    requests: [messageRequest(headers, ids, TEXT)],
   });
   if (result.non2xx > 0) throw new Error(`${result.non2xx} non-2xx answers`);
   return (cpuOf(s.child.pid!) - before) / result.requests.total;
