@@ -70,11 +70,14 @@ export function turnStream(turn: Promise<Turn>, source: TurnStreamSource | undef
   const next = (): Promise<IteratorResult<StreamEvent>> => {
     const result = take();
     if (result) return settleNext(result);
-    // Woken by the next event or by the end of the turn: either way `take()` has a result.
-    return new Promise<IteratorResult<StreamEvent>>((resolve) => {
+    // Woken by the next event or by the end of the turn: either way `take()` has a result,
+    // handed over as it is (a promise inside would cost the caller two more microtasks).
+    return new Promise<IteratorResult<StreamEvent>>((resolve, reject) => {
       wake = () => {
         wake = undefined;
-        resolve(settleNext(take()!));
+        const woken = take()!;
+        if (woken.done && failure) reject(failure);
+        else resolve(woken);
       };
     });
   };

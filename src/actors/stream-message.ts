@@ -97,6 +97,8 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
     const { sessionId, sequenceId } = input;
     let idleTimer: NodeJS.Timeout | undefined;
     let finished = false;
+    /** The reply is over and the rest of the response is being read, to keep its connection. */
+    let draining = false;
     const finish = (result: { output: SendMessageOutput } | { error: AgentforceError }) => {
       if (finished) return;
       finished = true;
@@ -157,7 +159,9 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
       armIdle();
       const decoder = new TextDecoder();
       try {
-        for await (const chunk of body) {
+        // Leaving the loop at END_OF_TURN must not destroy the response: the rest of it is read
+        // below, so its keep-alive connection goes back to the pool.
+        for await (const chunk of body.iterator({ destroyOnReturn: false })) {
           armIdle();
           parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
           if (read.length > 0 && !finished) {
@@ -174,6 +178,7 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
         if (ended && !failure && !body.readableEnded) {
           // The server closes the response right after END_OF_TURN: read that end, so the
           // keep-alive connection goes back to the pool, but never wait on it for long.
+          draining = true;
           const drain = setTimeout(() => body.destroy(), 1_000);
           drain.unref();
           body.once('end', () => clearTimeout(drain));
@@ -203,7 +208,9 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
     return () => {
       finished = true;
       clearTimeout(idleTimer);
-      controller.abort();
+      // Aborting a response that is being drained would close its keep-alive connection, and the
+      // next message would pay for a new one.
+      if (!draining) controller.abort();
     };
   });
 }

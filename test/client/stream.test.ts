@@ -1,12 +1,16 @@
-import { describe, expect, it } from 'vitest';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeAgentApi } from '../../src/fake-server/index.js';
 import {
+  AgentforceClient,
+  clientCredentials,
   AbortError,
   ConnectionError,
   InternalServerError,
   TimeoutError,
   type StreamEvent,
 } from '../../src/index.js';
-import { harness } from './helpers.js';
+import { AGENT_ID, CLIENT_ID, CLIENT_SECRET, harness } from './helpers.js';
 
 async function collect(iterable: AsyncIterable<StreamEvent>): Promise<StreamEvent[]> {
   const events: StreamEvent[] = [];
@@ -131,5 +135,59 @@ describe('streaming replies (SSE)', () => {
     await session.stream('two').turn;
     await session.send('three');
     expect(api.sessions()[0]?.sequenceIds).toEqual([1, 2, 3]);
+  });
+});
+
+describe('streaming replies and the connection', () => {
+  const closers: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+  });
+
+  it('streamed messages one after another reuse their keep-alive connections', async () => {
+    const api = await startFakeAgentApi({
+      anyAgentId: true,
+      clientId: CLIENT_ID,
+      clientSecret: CLIENT_SECRET,
+      streamChunkDelayMs: 0,
+    });
+    closers.push(() => api.close());
+    // Every connection the client opens to the Agent API goes through this counter.
+    let connections = 0;
+    const sockets = new Set<Socket>();
+    const counter = createServer((down) => {
+      connections++;
+      const up = connect(api.port, '127.0.0.1');
+      for (const s of [down, up]) {
+        sockets.add(s);
+        s.on('error', () => undefined);
+      }
+      down.pipe(up).pipe(down);
+    });
+    await new Promise<void>((resolve) => counter.listen(0, '127.0.0.1', resolve));
+    closers.push(
+      () =>
+        new Promise((resolve) => {
+          for (const s of sockets) s.destroy();
+          counter.close(resolve);
+        }),
+    );
+    const viaCounter = `http://127.0.0.1:${(counter.address() as AddressInfo).port}`;
+    const client = new AgentforceClient({
+      myDomainUrl: api.url,
+      apiBaseUrl: viaCounter,
+      auth: clientCredentials({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }),
+    });
+    closers.push(() => Promise.resolve(client.close()));
+    const session = client.session({ agentId: AGENT_ID });
+    await session.start();
+    for (let i = 0; i < 10; i++) {
+      const events = await collect(session.stream(`question ${i}`));
+      expect(kinds(events).at(-1)).toBe('end-of-turn');
+    }
+    await session.send('and one more at once');
+    // A message sent as soon as a stream ends may find its connection still reading the end of
+    // the response, and take a second one; never one connection per message.
+    expect(connections).toBeLessThanOrEqual(2);
   });
 });
