@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ENDED, STARTED, TURN } from '../support/state-sequences.js';
 import { cleanEnv, jsonLines, runCli, RunningCli, secretFile } from './helpers.js';
 import { useEmulatorOrg } from './org.js';
 
@@ -42,16 +43,7 @@ describe('chat, line mode, embedded emulator', { timeout: 60_000 }, () => {
       `You said: "bye". This is the Agentforce emulator's answer.`,
     ]);
     const states = lines.filter((l) => l.type === 'state').map((l) => l['state']);
-    expect(states).toEqual([
-      'starting',
-      'awaitingInput',
-      'active',
-      'awaitingInput',
-      'active',
-      'awaitingInput',
-      'ending',
-      'closed',
-    ]);
+    expect(states).toEqual([...STARTED, ...TURN, ...TURN, ...ENDED]);
     const closed = lines.at(-1)!;
     expect(closed.type).toBe('closed');
     expect(closed['outcome']).toMatchObject({ reason: 'ended', endReason: 'UserRequest' });

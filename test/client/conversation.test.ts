@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SessionClosedError } from '../../src/index.js';
+import { ENDED, STARTED, TURN } from '../support/state-sequences.js';
 import { harness, traffic } from './helpers.js';
 
 describe('a conversation with the emulator', () => {
@@ -16,14 +17,7 @@ describe('a conversation with the emulator', () => {
     expect(turn.sequenceId).toBe(1);
     expect(turn.text).toContain('What are your opening hours?');
     expect(turn.messages[0]?.type).toBe('Inform');
-    expect(states).toEqual([
-      'starting',
-      'awaitingInput',
-      'active',
-      'awaitingInput',
-      'ending',
-      'closed',
-    ]);
+    expect(states).toEqual([...STARTED, ...TURN, ...ENDED]);
     expect(outcome).toEqual({
       reason: 'ended',
       sessionId: greeting.sessionId,

@@ -1,6 +1,7 @@
 import { SimulatedClock } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { SessionExpiredError } from '../../src/index.js';
+import { STARTED, TURN, TURN_AFTER_EXPIRY } from '../support/state-sequences.js';
 import { harness, traffic } from './helpers.js';
 
 describe('expiry and restart', () => {
@@ -28,17 +29,7 @@ describe('expiry and restart', () => {
         restarts: 1,
       },
     ]);
-    expect(states).toEqual([
-      'starting',
-      'awaitingInput',
-      'active',
-      'awaitingInput',
-      'active',
-      'expired',
-      'starting',
-      'active',
-      'awaitingInput',
-    ]);
+    expect(states).toEqual([...STARTED, ...TURN, ...TURN_AFTER_EXPIRY]);
     const byId = Object.fromEntries(api.sessions().map((s) => [s.sessionId, s]));
     expect(byId[first]).toMatchObject({ status: 'expired', sequenceIds: [1] });
     expect(byId[turn.sessionId]).toMatchObject({ status: 'open', sequenceIds: [3] });

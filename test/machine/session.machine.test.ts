@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ENDED, STARTED, TURN, TURN_AFTER_EXPIRY } from '../support/state-sequences.js';
 import { apiError, inform, stubbedSession } from './helpers.js';
 
 const started = { sessionId: 's1', messages: [inform('hello')] };
@@ -24,15 +25,7 @@ describe('session machine (stub actors)', () => {
     expect(s.pending.at(-1)?.input).toEqual({ sessionId: 's1', reason: 'UserRequest' });
     await s.settle('endSession', { output: { messages: [] } });
     // THEN
-    expect(s.states).toEqual([
-      'idle',
-      'starting',
-      'awaitingInput',
-      'active',
-      'awaitingInput',
-      'ending',
-      'closed',
-    ]);
+    expect(s.states).toEqual(['idle', ...STARTED, ...TURN, ...ENDED]);
     expect(s.actor.getSnapshot().output).toEqual({
       reason: 'ended',
       sessionId: 's1',
@@ -74,16 +67,7 @@ describe('session machine (stub actors)', () => {
     await s.settle('sendMessage', {
       output: { sessionId: 's2', sequenceId: 2, messages: [inform('ok')] },
     });
-    expect(s.states).toEqual([
-      'idle',
-      'starting',
-      'awaitingInput',
-      'active',
-      'expired',
-      'starting',
-      'active',
-      'awaitingInput',
-    ]);
+    expect(s.states).toEqual(['idle', ...STARTED, ...TURN_AFTER_EXPIRY]);
     expect(s.emitted).toContainEqual({
       type: 'session.restarted',
       previousSessionId: 's1',
