@@ -309,6 +309,18 @@ export function addTargetOptions(command: Command, options: { agentId?: boolean 
   return addCredentialOptions(command);
 }
 
+/**
+ * Adds `--wait`: how long a command on a stored session waits for another process using it
+ * (`which` says "the session" or "a session" in the help).
+ */
+export function addWaitOption(command: Command, which: string): Command {
+  return command.option(
+    '--wait <duration>',
+    `how long to wait for another process using ${which} (default 60s)`,
+    parsePositiveDuration,
+  );
+}
+
 /** Adds the flags that say as whom to talk (the secret only from a file or the environment). */
 export function addCredentialOptions(command: Command): Command {
   return command

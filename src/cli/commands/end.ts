@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ErrorInfo } from '../../index.js';
-import { addCredentialOptions, parsePositiveDuration } from '../config.js';
+import { addCredentialOptions, addWaitOption } from '../config.js';
 import { EXIT, finish, UsageError, worstExit } from '../exit-codes.js';
 import { interrupted, whenInterrupted } from '../interrupt.js';
 import { causeCode, describeError, errorInfo, warn } from '../output.js';
@@ -51,12 +51,8 @@ export function registerEndCommand(program: Command): void {
     .option('--session <handle>', 'the handle `start` printed')
     .option('--all', 'every stored session')
     .option('--json', 'print one JSON object')
-    .option(
-      '--wait <duration>',
-      'how long to wait for another process using a session (default 60s)',
-      parsePositiveDuration,
-    )
     .option('--forget', 'remove the handle even when the server session could not be ended');
+  addWaitOption(command, 'a session');
   addCredentialOptions(command);
   command.addHelpText('after', EXAMPLES).action(async (flags: EndFlags) => {
     finish(await end(flags));

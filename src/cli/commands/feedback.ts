@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { addCredentialOptions, parsePositiveDuration } from '../config.js';
+import { addCredentialOptions, addWaitOption } from '../config.js';
 import { EXIT, exitCodeForSessionError, finish, UsageError } from '../exit-codes.js';
 import { describeError, errorInfo, warn } from '../output.js';
 import { checkHandle, HandleStore, storeDir } from '../store.js';
@@ -36,12 +36,8 @@ export function registerFeedbackCommand(program: Command): void {
     .argument('<rating>', 'good or bad', parseRating)
     .argument('[text...]', 'an optional comment (words are joined by spaces)')
     .requiredOption('--session <handle>', 'the handle `start` printed')
-    .option('--json', 'print one JSON object')
-    .option(
-      '--wait <duration>',
-      'how long to wait for another process using the session (default 60s)',
-      parsePositiveDuration,
-    );
+    .option('--json', 'print one JSON object');
+  addWaitOption(command, 'the session');
   addCredentialOptions(command);
   command
     .addHelpText('after', EXAMPLES)

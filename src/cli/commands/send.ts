@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { SendOptions, Turn } from '../../index.js';
 import { feedbackIdOf } from '../../feedback.js';
-import { addCredentialOptions, parsePositiveDuration } from '../config.js';
+import { addCredentialOptions, addWaitOption } from '../config.js';
 import { EXIT, exitCodeForSessionError, finish, UsageError } from '../exit-codes.js';
 import { whenInterrupted } from '../interrupt.js';
 import { describeError, errorInfo, warn } from '../output.js';
@@ -40,14 +40,10 @@ export function registerSendCommand(program: Command): void {
     .requiredOption('--session <handle>', 'the handle `start` printed')
     .option('--json', 'print one JSON object')
     .option(
-      '--wait <duration>',
-      'how long to wait for another process using the session (default 60s)',
-      parsePositiveDuration,
-    )
-    .option(
       '--skip-question',
       "send the message as a new one, not as the answer to the agent's pending question",
     );
+  addWaitOption(command, 'the session');
   addCredentialOptions(command);
   command.addHelpText('after', EXAMPLES).action(async (words: string[], flags: SendFlags) => {
     finish(await send(words.join(' '), flags));
