@@ -246,7 +246,8 @@ describe('the placeholder actors', () => {
     expect(closed.output).toMatchObject({ reason: 'failed', error: fails('startSession') });
   });
 
-  it('fail the message when the send, stream or end actor is missing', async () => {
+  /** A session given only the authorize and start actors, started: the others are placeholders. */
+  async function startedWithoutTurnActors() {
     const session = createActor(
       sessionMachine.provide({
         actors: {
@@ -260,6 +261,11 @@ describe('the placeholder actors', () => {
     session.on('turn.failed', (e) => failed.push(e.error));
     session.send({ type: 'START' });
     await waitFor(session, (s) => s.matches('awaitingInput'), { timeout: 2_000 });
+    return { session, failed };
+  }
+
+  it('fail the message when the send, stream or end actor is missing', async () => {
+    const { session, failed } = await startedWithoutTurnActors();
     session.send({ type: 'SEND', turnId: 't1', text: 'one' });
     const ended = await waitFor(session, (s) => s.status === 'done', { timeout: 2_000 });
     expect(failed).toEqual([fails('sendMessage')]);
@@ -267,19 +273,7 @@ describe('the placeholder actors', () => {
   });
 
   it('fail a streamed message, and the DELETE, when those actors are missing', async () => {
-    const session = createActor(
-      sessionMachine.provide({
-        actors: {
-          authorize: ok({ expiresAt: null }) as never,
-          startSession: ok({ sessionId: 's1', messages: [] }) as never,
-        },
-      }),
-      { input },
-    ).start();
-    const failed: unknown[] = [];
-    session.on('turn.failed', (e) => failed.push(e.error));
-    session.send({ type: 'START' });
-    await waitFor(session, (s) => s.matches('awaitingInput'), { timeout: 2_000 });
+    const { session, failed } = await startedWithoutTurnActors();
     session.send({ type: 'SEND', turnId: 't1', text: 'one', stream: true });
     await waitFor(session, (s) => s.matches('awaitingInput'), { timeout: 2_000 });
     expect(failed).toEqual([fails('streamMessage')]);
