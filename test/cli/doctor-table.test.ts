@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DIAGNOSES, STEP_TITLES } from '../../src/cli/commands/doctor-diagnoses.js';
-import { checkApiHost } from '../../src/cli/commands/doctor-steps.js';
+import { checkApiHost } from '../../src/cli/commands/doctor-checks.js';
 import { ROOT } from './helpers.js';
 
 const doc = readFileSync(join(ROOT, 'docs', 'real-org.md'), 'utf8');

@@ -10,7 +10,8 @@ import {
 import { EXIT, finish, UsageError } from '../exit-codes.js';
 import { colorFor, styles } from '../output.js';
 import { DIAGNOSES, DOCTOR_STEPS, STEP_TITLES, type DiagnosisId } from './doctor-diagnoses.js';
-import { runDoctor, SKIPPED, type StepResult } from './doctor-steps.js';
+import type { StepResult } from './doctor-checks.js';
+import { runDoctor, SKIPPED } from './doctor-steps.js';
 
 interface DoctorFlags extends TargetFlags {
   agentName?: string;
