@@ -48,7 +48,7 @@ export const DOCUMENTED_CAUSES = {
   killedBeforeSave: 'a node was killed between starting a server session and its first save',
   unfinishedAtTerm: 'a turn still running at the SIGTERM deadline had just started it',
   lostRecordCopy:
-    'its record was lost (FLUSHALL) and no node holding a copy took a turn of the key again',
+    'its record was lost (FLUSHALL) and every copy of it was evicted or killed before a node took a turn of the key again or left',
 } as const;
 export type LeakCause = keyof typeof DOCUMENTED_CAUSES;
 

@@ -133,7 +133,9 @@ export class SessionManager {
    * messages are refused (`session_closed`), turns in flight get up to `deadlineMs` to finish
    * (each one saves its conversation and releases its lease), then the live sessions are stopped
    * **without** ending their server sessions, and the store is closed (`closeStore: false` keeps
-   * it open). Any other node continues every conversation from the store. Ends nothing.
+   * it open). Any other node continues every conversation from the store. Ends nothing, but for
+   * a live copy whose record the store no longer holds (lost or expired): nobody can continue
+   * it, so its server session is ended and `conversation.reset` says so.
    *
    * Resolves with the keys whose turn was still running at the deadline: their caller got
    * `session_closed`, the store keeps the conversation as it was before that turn, and the next
@@ -160,12 +162,34 @@ export class SessionManager {
       Promise.all(running.map(([key, chain]) => chain.then(() => void finished.add(key)))),
       deadline.reached,
     ]);
-    deadline.clear();
     const unfinished = running.map(([key]) => key).filter((key) => !finished.has(key));
-    const handedOver = new Set([...this.#live.keys(), ...finished]).size;
+    const idle = this.#live.keys().filter((key) => !unfinished.includes(key));
+    const retired = new Set<string>();
+    await Promise.race([
+      Promise.all(idle.map(async (key) => (await this.#retireOrphan(key)) && retired.add(key))),
+      deadline.reached,
+    ]);
+    deadline.clear();
+    const handedOver = new Set([...this.#live.keys(), ...finished].filter((k) => !retired.has(k)))
+      .size;
     this.#live.stopAll();
     if (options.closeStore !== false) await this.store.close();
     return { handedOver, unfinished };
+  }
+
+  /**
+   * Ends a live copy whose record the store no longer holds (lost in a flush, a restart without
+   * persistence or a failover, or expired): no node can continue it, so leaving would leave its
+   * server session open until the server's timeout. True when it was retired.
+   */
+  async #retireOrphan(key: string): Promise<boolean> {
+    const live = this.#live.get(key);
+    // A store that does not answer may still hold it: hand it over.
+    if (!live || (await this.store.load(key).catch(() => undefined)) !== null) return false;
+    this.#live.forget(key, live.session);
+    const reset = await retireCopy(live, undefined);
+    if (reset) this.#emit({ type: 'conversation.reset', key, ...reset });
+    return true;
   }
 
   /**

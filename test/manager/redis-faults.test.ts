@@ -232,6 +232,41 @@ describe.skipIf(!haveRedisServer)('three nodes on one Redis, under Redis faults'
   }
 });
 
+describe.skipIf(!haveRedisServer)('nodes that leave after Redis lost the records', () => {
+  it('a leaving node ends the server sessions of its live copies whose records are gone, and says so', async () => {
+    const { api, redis, nodes } = await cluster(3);
+    // Two turns of each conversation on two different nodes: two live copies of each.
+    await Promise.all(KEYS.map((key, i) => nodes[i % 3]!.manager.send(key, `hello ${key}`)));
+    await Promise.all(KEYS.map((key, i) => nodes[(i + 1) % 3]!.manager.send(key, `again ${key}`)));
+    expect(api.openSessionCount()).toBe(KEYS.length);
+    const admin = new Redis(redis.url);
+    await admin.flushall();
+    await admin.quit();
+
+    // Every node leaves: nothing is stored any more, so nothing can be handed over.
+    const left = await Promise.all(nodes.map((n) => n.manager.close({ deadlineMs: 5_000 })));
+    expect(left.map((l) => l.handedOver)).toEqual([0, 0, 0]);
+    expect(api.openSessionCount()).toBe(0);
+    for (const s of api.sessions())
+      expect(s).toMatchObject({ status: 'ended', endReason: 'Error' });
+    // The app is told once per live copy (two per conversation), with the cause.
+    const resets = nodes.flatMap((n) => n.events.filter((e) => e.type === 'conversation.reset'));
+    expect(resets).toHaveLength(2 * KEYS.length);
+    for (const e of resets) expect(e).toMatchObject({ cause: 'lost', previousEnded: true });
+  }, 30_000);
+
+  it('a leaving node hands over, without ending them, the conversations the store still holds', async () => {
+    const { api, nodes } = await cluster(2);
+    await Promise.all(KEYS.map((key) => nodes[0]!.manager.send(key, `hello ${key}`)));
+    const left = await nodes[0]!.manager.close({ deadlineMs: 5_000 });
+    expect(left.handedOver).toBe(KEYS.length);
+    expect(api.openSessionCount()).toBe(KEYS.length);
+    const turn = await nodes[1]!.manager.send(KEYS[0]!, 'after the leave');
+    expect(api.sessions().map((s) => s.sessionId)).toContain(turn.sessionId);
+    await endsClean(api, [nodes[1]!], KEYS.length);
+  }, 30_000);
+});
+
 describe.skipIf(!haveRedisServer)('nodes on one Redis, under the other faults', () => {
   const waitUntil = async (check: () => boolean) => {
     const until = Date.now() + 5_000;
