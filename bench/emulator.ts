@@ -67,6 +67,17 @@ export function runEmulator(args: EmulatorArgs): Promise<EmulatorResult> {
       try {
         const summary = JSON.parse(out.slice(start + 1)) as Omit<EmulatorResult, 'runLines'>;
         const runLines = out.split('\n').filter((l) => l.startsWith('run '));
+        // A reply that is not a 2xx is cheaper to make than an answer: a ratio with any would
+        // measure error replies, not the emulator.
+        const failed = summary.emulatorNon2xx + summary.emulatorErrors;
+        if (failed > 0) {
+          reject(
+            new Error(
+              `the emulator answered ${failed} of its sends with an error: no ratio (check the sessions bench/emulator-throughput.ts starts)`,
+            ),
+          );
+          return;
+        }
         resolve({ ...summary, runLines });
       } catch {
         reject(new Error(`bench/emulator-throughput.ts exited ${code} without a summary`));
