@@ -90,6 +90,24 @@ function deltaOf(chunk: { message?: unknown; offset?: unknown }): StreamEvent {
   };
 }
 
+/** Reads what is left of a response to its end, or destroys it after `ms`. */
+function responseEnd(body: Readable, ms: number): Promise<void> {
+  if (body.readableEnded || body.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(cap);
+      resolve();
+    };
+    const cap = setTimeout(() => {
+      body.destroy();
+      done();
+    }, ms);
+    body.once('end', done);
+    body.once('close', done);
+    body.resume();
+  });
+}
+
 /** The machine's `streamMessage` actor for one client. */
 export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
   return fromCallback<SessionEvent, StreamMessageInput>(({ input, sendBack }) => {
@@ -97,8 +115,6 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
     const { sessionId, sequenceId } = input;
     let idleTimer: NodeJS.Timeout | undefined;
     let finished = false;
-    /** The reply is over and the rest of the response is being read, to keep its connection. */
-    let draining = false;
     const finish = (result: { output: SendMessageOutput } | { error: AgentforceError }) => {
       if (finished) return;
       finished = true;
@@ -175,19 +191,12 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
         failure ??= errorFromTransport(err, 'stream message', controller.signal);
       } finally {
         clearTimeout(idleTimer);
-        if (ended && !failure && !body.readableEnded) {
-          // The server closes the response right after END_OF_TURN: read that end, so the
-          // keep-alive connection goes back to the pool, but never wait on it for long.
-          draining = true;
-          const drain = setTimeout(() => body.destroy(), 1_000);
-          drain.unref();
-          body.once('end', () => clearTimeout(drain));
-          body.once('error', () => clearTimeout(drain));
-          body.resume();
-        } else {
-          body.destroy();
-        }
+        if (!ended || failure) body.destroy();
       }
+      // The server closes the response right after END_OF_TURN. Until it has, the request is
+      // still in flight (a next message would be refused with 423) and its connection is not
+      // free: the turn ends with the response, read to its end, but never waits long for it.
+      if (ended && !failure) await responseEnd(body, 1_000);
       if (failure) throw failure;
       if (!ended) {
         // The server closed the stream before END_OF_TURN: the turn may have been processed.
@@ -208,9 +217,7 @@ export function createStreamActor(ctx: ApiContext, options: StreamOptions) {
     return () => {
       finished = true;
       clearTimeout(idleTimer);
-      // Aborting a response that is being drained would close its keep-alive connection, and the
-      // next message would pay for a new one.
-      if (!draining) controller.abort();
+      controller.abort();
     };
   });
 }

@@ -186,7 +186,7 @@ export class SessionManager {
     const live = this.#live.get(key);
     // A store that does not answer may still hold it: hand it over.
     if (!live || (await this.store.load(key).catch(() => undefined)) !== null) return false;
-    this.#live.forget(key, live.session);
+    // Still among the live sessions: one whose DELETE outlasts the deadline is stopped with them.
     const reset = await retireCopy(live, undefined);
     if (reset) this.#emit({ type: 'conversation.reset', key, ...reset });
     return true;

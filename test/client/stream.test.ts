@@ -126,6 +126,21 @@ describe('streaming replies (SSE)', () => {
     expect(turn.text).toContain('still works');
   });
 
+  it('a message sent as soon as a stream ends waits for the end of its response, not for a 423', async () => {
+    // The emulator pauses between events, and once more after END_OF_TURN before it ends the
+    // response: until then the session's request is in flight and another is refused with 423.
+    const { api, session } = await harness({ emulator: { streamChunkDelayMs: 40 } });
+    await session.start();
+    await collect(session.stream('first'));
+    await session.send('right after');
+    expect(api.requests.map((r) => `${r.route} ${r.status}`)).toEqual([
+      'token 200',
+      'start 200',
+      'stream 200',
+      'send 200',
+    ]);
+  });
+
   it('streamed and sync messages share one sequence', async () => {
     const { api, session } = await harness({
       emulator: { streamChunkDelayMs: 0, strictSequence: true },
@@ -144,7 +159,7 @@ describe('streaming replies and the connection', () => {
     for (const close of closers.splice(0).reverse()) await close();
   });
 
-  it('streamed messages one after another reuse their keep-alive connections', async () => {
+  it('streamed messages one after another reuse their keep-alive connection', async () => {
     const api = await startFakeAgentApi({
       anyAgentId: true,
       clientId: CLIENT_ID,
@@ -186,8 +201,7 @@ describe('streaming replies and the connection', () => {
       expect(kinds(events).at(-1)).toBe('end-of-turn');
     }
     await session.send('and one more at once');
-    // A message sent as soon as a stream ends may find its connection still reading the end of
-    // the response, and take a second one; never one connection per message.
-    expect(connections).toBeLessThanOrEqual(2);
+    // A turn ends with its response, so the next message finds the connection free again.
+    expect(connections).toBe(1);
   });
 });

@@ -255,6 +255,23 @@ describe.skipIf(!haveRedisServer)('nodes that leave after Redis lost the records
     for (const e of resets) expect(e).toMatchObject({ cause: 'lost', previousEnded: true });
   }, 30_000);
 
+  it('a copy whose DELETE outlasts the deadline is stopped with the other live sessions, and reported as not ended', async () => {
+    const { api, redis, nodes } = await cluster(1);
+    const node = nodes[0]!;
+    const turn = await node.manager.send('k', 'hello');
+    const admin = new Redis(redis.url);
+    await admin.flushall();
+    await admin.quit();
+    api.faults.next('end', { delayMs: 3_000 }, { sessionId: turn.sessionId });
+    const left = await node.manager.close({ deadlineMs: 200 });
+    expect(left.unfinished).toEqual([]);
+    // Stopped at the deadline, its DELETE rejects at once: the reset says the session may be open.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(node.events.filter((e) => e.type === 'conversation.reset')).toEqual([
+      expect.objectContaining({ key: 'k', cause: 'lost', previousEnded: false }),
+    ]);
+  }, 30_000);
+
   it('a leaving node hands over, without ending them, the conversations the store still holds', async () => {
     const { api, nodes } = await cluster(2);
     await Promise.all(KEYS.map((key) => nodes[0]!.manager.send(key, `hello ${key}`)));
